@@ -1,0 +1,148 @@
+"""The Python API: ``Pipeline`` loads a pipeline once, then runs, resumes, reviews and reads runs.
+
+Every call opens the store for its own duration, so several processes can share a store
+and a crash never leaves a connection behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from featureline.agents import AgentSpec, load_agents
+from featureline.artifacts import Artifact
+from featureline.engine import Engine, ProgressCallback, RunOptions
+from featureline.errors import ReviewError
+from featureline.export import export_run
+from featureline.gates import GateDecision
+from featureline.paths import default_agents_dir, resolve_pipeline_path
+from featureline.pipeline import GatePolicy, PipelineSpec, load_pipeline
+from featureline.providers import Specialist, make_specialist
+from featureline.request import FeatureRequest, read_request
+from featureline.runindex import RunInfo
+from featureline.store import open_store, resolve_store_url
+from featureline.views import RunView
+
+
+class Workspace:
+    """A store and a specialist: everything but starting a run (resume, review, read, export).
+
+    Runs carry their own pipeline and agents, so none of these need the YAML files again.
+    """
+
+    def __init__(self, specialist: Specialist | None = None, *, store: str | None = None) -> None:
+        self.specialist = specialist or make_specialist(None)
+        self.store_url = resolve_store_url(store)
+
+    @contextmanager
+    def _engine(self) -> Iterator[Engine]:
+        with open_store(self.store_url) as store:
+            yield Engine(store, self.specialist)
+
+    def resume(self, run_id: str, on_event: ProgressCallback | None = None) -> RunView:
+        with self._engine() as engine:
+            return engine.resume(run_id, on_event)
+
+    def review(
+        self,
+        run_id: str,
+        *,
+        approve: bool = False,
+        reject: str | None = None,
+        edit: dict[str, Any] | None = None,
+        step: str | None = None,
+        reviewer: str = "reviewer",
+        comment: str = "",
+        on_event: ProgressCallback | None = None,
+    ) -> RunView:
+        """Answer the waiting gate: exactly one of ``approve``, ``reject`` (a comment) or ``edit``."""
+        chosen = [
+            name
+            for name, on in (
+                ("approve", approve),
+                ("reject", reject is not None),
+                ("edit", edit is not None),
+            )
+            if on
+        ]
+        if len(chosen) != 1:
+            raise ReviewError("give exactly one of approve, reject or edit")
+        decision = GateDecision(
+            verdict=chosen[0],  # type: ignore[arg-type]
+            comment=reject if reject is not None else comment,
+            reviewer=reviewer,
+            artifact=edit,
+        )
+        with self._engine() as engine:
+            return engine.review(run_id, decision, step=step, on_event=on_event)
+
+    def status(self, run_id: str) -> RunView:
+        with self._engine() as engine:
+            return engine.view(run_id)
+
+    def runs(self) -> list[RunInfo]:
+        with open_store(self.store_url) as store:
+            return store.runs.list()
+
+    def artifacts(self, run_id: str) -> dict[str, Artifact]:
+        """Each step's approved artifact (or its latest attempt while not yet approved)."""
+        view = self.status(run_id)
+        return {
+            step.id: artifact for step in view.steps if (artifact := step.artifact()) is not None
+        }
+
+    def history(self, run_id: str) -> list[dict[str, Any]]:
+        with self._engine() as engine:
+            return engine.history(run_id)
+
+    def export(self, run_id: str, directory: str | Path) -> list[Path]:
+        return export_run(self.status(run_id), Path(directory))
+
+
+class Pipeline(Workspace):
+    """A pipeline definition and its agents on top of a Workspace: starts new runs."""
+
+    def __init__(
+        self,
+        spec: PipelineSpec,
+        agents: dict[str, AgentSpec],
+        specialist: Specialist,
+        *,
+        store: str | None = None,
+        gates: GatePolicy | None = None,
+        model: str | None = None,
+    ) -> None:
+        super().__init__(specialist, store=store)
+        self.spec = spec
+        self.agents = agents
+        self.gates = gates
+        self.model = model
+
+    @classmethod
+    def load(
+        cls,
+        graph: str | Path | None = None,
+        *,
+        agents: str | Path | None = None,
+        provider: str | Specialist | None = None,
+        store: str | None = None,
+        gates: GatePolicy | None = None,
+        model: str | None = None,
+    ) -> Pipeline:
+        """Load a pipeline (a YAML path or a shipped name) and the agents it uses."""
+        spec = load_pipeline(resolve_pipeline_path(graph))
+        loaded = load_agents(Path(agents) if agents else default_agents_dir())
+        specialist = provider if isinstance(provider, Specialist) else make_specialist(provider)
+        return cls(spec, loaded, specialist, store=store, gates=gates, model=model)
+
+    def run(
+        self, request: str | FeatureRequest, on_event: ProgressCallback | None = None
+    ) -> RunView:
+        """Start a new run; returns when it is done, waiting for review, or failed."""
+        feature = request if isinstance(request, FeatureRequest) else read_request(request)
+        options = RunOptions(spec=self.spec, agents=self.agents, gates=self.gates, model=self.model)
+        with self._engine() as engine:
+            info = engine.create(feature, options)
+            return engine.start(info, on_event)

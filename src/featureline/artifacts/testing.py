@@ -1,0 +1,50 @@
+"""Step 6: testing — strategy, test files, coverage map and (once run) the report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from featureline.artifacts.base import Artifact, Part
+from featureline.artifacts.implementation import SourceFile
+
+
+class TestLevel(Part):
+    __test__ = False  # not a pytest class
+
+    level: Literal["unit", "integration", "contract", "end_to_end", "load", "security"]
+    description: str
+    tools: list[str] = Field(default_factory=list)
+
+
+class CoverageEntry(Part):
+    requirement_id: str
+    tests: list[str] = Field(description="test ids, e.g. tests/test_api.py::test_create")
+
+
+class ExecutionReport(Part):
+    command: str
+    passed: int
+    failed: int
+    errors: int
+    skipped: int = 0
+    duration_s: float
+    output_tail: str
+    ran_at: datetime
+    sandbox: str = Field(default="", description="how the tests were isolated")
+
+
+class TestingArtifact(Artifact):
+    __test__ = False
+
+    step: ClassVar[str] = "testing"
+
+    strategy: list[TestLevel]
+    test_files: list[SourceFile]
+    test_command: str
+    coverage: list[CoverageEntry]
+    execution: ExecutionReport | None = Field(
+        default=None, description="filled in only after the tests have actually run"
+    )

@@ -1,0 +1,314 @@
+"""Commands that read runs and pipelines: runs, status, show, history, export, graph."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markdown import Markdown
+from rich.table import Table
+
+from featureline.api import Workspace
+from featureline.cli.context import CliState
+from featureline.cli.progress import STATUS_STYLE
+from featureline.errors import UserInputError
+from featureline.graph import build_graph
+from featureline.paths import default_agents_dir, resolve_pipeline_path
+from featureline.pipeline import load_pipeline
+from featureline.providers import make_specialist
+from featureline.render import render_markdown
+from featureline.views import RunView, StepView
+
+
+def register(app: typer.Typer) -> None:
+    app.command("runs")(list_runs)
+    app.command()(status)
+    app.command()(show)
+    app.command()(history)
+    app.command("export")(export_cmd)
+    app.command("graph")(graph_cmd)
+
+
+def _workspace(ctx: typer.Context) -> Workspace:
+    state: CliState = ctx.obj
+    return Workspace(make_specialist(None), store=state.store)
+
+
+def _styled(status: str) -> str:
+    style = STATUS_STYLE.get(status, "")
+    return f"[{style}]{status}[/{style}]" if style else status
+
+
+def list_runs(ctx: typer.Context) -> None:
+    """List the runs in the store, newest first."""
+    state: CliState = ctx.obj
+    runs = _workspace(ctx).runs()
+    if not runs:
+        state.console.print("no runs yet: start one with `featureline run REQUEST`")
+        return
+    table = Table(show_edge=False)
+    for column in ("run", "title", "status", "pipeline", "provider", "created"):
+        table.add_column(column)
+    for info in runs:
+        table.add_row(
+            info.run_id,
+            info.title,
+            info.status,
+            info.pipeline,
+            info.provider,
+            info.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+        )
+    state.console.print(table)
+
+
+def _steps_table(view: RunView) -> Table:
+    table = Table(show_edge=False)
+    for column in (
+        "step",
+        "status",
+        "attempts",
+        "approved",
+        "duration",
+        "tokens",
+        "errors",
+        "reviews",
+    ):
+        table.add_column(column)
+    for step in view.steps:
+        latest_errors = [f for f in step.findings.get(step.attempts, []) if f.severity == "error"]
+        table.add_row(
+            step.id,
+            _styled(step.status),
+            str(step.attempts),
+            str(step.approved_attempt or ""),
+            f"{step.duration_s:.2f}s" if step.records else "",
+            str(step.usage.total_tokens) if step.records else "",
+            str(len(latest_errors)) if latest_errors else "",
+            str(len(step.reviews)) if step.reviews else "",
+        )
+    return table
+
+
+def status(ctx: typer.Context, run_id: Annotated[str, typer.Argument(help="The run.")]) -> None:
+    """Where a run stands: each step's status, and what waits for you."""
+    state: CliState = ctx.obj
+    view = _workspace(ctx).status(run_id)
+    console = state.console
+    console.print(
+        f"run {view.info.run_id}: {view.info.title!r} — {_styled(view.status)} "
+        f"(pipeline {view.info.pipeline}, provider {view.info.provider}, {view.checkpoints} checkpoints)"
+    )
+    console.print(_steps_table(view))
+    for pending in view.pending:
+        console.print(
+            f"waiting for review at {pending.step} (attempt {pending.attempt}): {pending.reason}"
+        )
+    if view.status == "stopped":
+        console.print(f"continue with: featureline resume {run_id}")
+
+
+def show(
+    ctx: typer.Context,
+    run_id: Annotated[str, typer.Argument(help="The run.")],
+    step: Annotated[str | None, typer.Argument(help="One step; all steps when omitted.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON instead of rendered text.")
+    ] = False,
+    attempt: Annotated[
+        int | None, typer.Option("--attempt", help="A specific attempt of STEP.")
+    ] = None,
+) -> None:
+    """Show artifacts with their findings and review history."""
+    state: CliState = ctx.obj
+    view = _workspace(ctx).status(run_id)
+    steps = [_find_step(view, step)] if step else view.steps
+    if as_json:
+        typer.echo(
+            json.dumps(
+                [_step_json(s, attempt) for s in steps]
+                if not step
+                else _step_json(steps[0], attempt),
+                indent=2,
+                default=str,
+            )
+        )
+        return
+    console = state.console
+    for step_view in steps:
+        record = _pick_record(step_view, attempt)
+        console.rule(f"{step_view.id} — {step_view.status}")
+        if record is None:
+            console.print("no artifact yet")
+            continue
+        console.print(
+            f"attempt {record.attempt} (round {record.round}) by {record.producer.provider}/{record.producer.model}, "
+            f"{record.duration_s:.2f}s, {record.usage.total_tokens} tokens, {record.content_hash[:19]}"
+        )
+        artifact = step_view.artifact() if attempt is None else None
+        if artifact is not None:
+            console.print(Markdown(render_markdown(artifact)))
+        else:
+            console.print_json(json.dumps(record.artifact, default=str))
+        for number, findings in sorted(step_view.findings.items()):
+            for finding in findings:
+                console.print(
+                    f"  attempt {number} [{finding.severity}] {finding.check} at {finding.location}: {finding.message}"
+                )
+        for review in step_view.reviews:
+            console.print(
+                f"  review: {review.verdict} of attempt {review.attempt} by {review.reviewer} "
+                f"at {review.at:%Y-%m-%d %H:%M:%S}"
+                + (f": {review.comment}" if review.comment else "")
+            )
+
+
+def _find_step(view: RunView, step: str) -> StepView:
+    try:
+        return view.step(step)
+    except KeyError:
+        names = ", ".join(s.id for s in view.steps)
+        raise UserInputError(
+            f"run {view.info.run_id} has no step {step!r} (steps: {names})"
+        ) from None
+
+
+def _pick_record(step: StepView, attempt: int | None):  # type: ignore[no-untyped-def]
+    if attempt is None:
+        return step.approved or step.latest
+    match = next((r for r in step.records if r.attempt == attempt), None)
+    if match is None:
+        raise UserInputError(f"step {step.id} has no attempt {attempt} (it has {step.attempts})")
+    return match
+
+
+def _step_json(step: StepView, attempt: int | None) -> dict[str, object]:
+    record = _pick_record(step, attempt)
+    return {
+        "step": step.id,
+        "kind": step.kind,
+        "status": step.status,
+        "attempts": step.attempts,
+        "approved_attempt": step.approved_attempt,
+        "record": record.model_dump(mode="json") if record else None,
+        "findings": {str(k): [f.model_dump() for f in v] for k, v in step.findings.items()},
+        "reviews": [r.model_dump(mode="json") for r in step.reviews],
+    }
+
+
+def history(ctx: typer.Context, run_id: Annotated[str, typer.Argument(help="The run.")]) -> None:
+    """Every attempt, review and checkpoint of a run, oldest first."""
+    state: CliState = ctx.obj
+    workspace = _workspace(ctx)
+    view = workspace.status(run_id)
+    console = state.console
+    attempts = Table(title="attempts", show_edge=False)
+    for column in (
+        "step",
+        "attempt",
+        "round",
+        "producer",
+        "started",
+        "duration",
+        "tokens",
+        "errors",
+        "hash",
+        "feedback",
+    ):
+        attempts.add_column(column)
+    records = sorted((r for s in view.steps for r in s.records), key=lambda r: r.started_at)
+    for record in records:
+        findings = view.step(record.step).findings.get(record.attempt, [])
+        attempts.add_row(
+            record.step,
+            str(record.attempt),
+            str(record.round),
+            f"{record.producer.provider}/{record.producer.model}",
+            f"{record.started_at:%H:%M:%S}",
+            f"{record.duration_s:.2f}s",
+            str(record.usage.total_tokens),
+            str(sum(1 for f in findings if f.severity == "error")),
+            record.content_hash[7:19],
+            "; ".join(record.feedback)[:80],
+        )
+    console.print(attempts)
+    reviews = Table(title="reviews", show_edge=False)
+    for column in ("step", "attempt", "policy", "verdict", "reviewer", "at", "comment"):
+        reviews.add_column(column)
+    for review in sorted((r for s in view.steps for r in s.reviews), key=lambda r: r.at):
+        reviews.add_row(
+            review.step,
+            str(review.attempt),
+            review.policy,
+            review.verdict,
+            review.reviewer,
+            f"{review.at:%H:%M:%S}",
+            review.comment,
+        )
+    console.print(reviews)
+    checkpoints = workspace.history(run_id)
+    table = Table(title=f"checkpoints ({len(checkpoints)})", show_edge=False)
+    for column in ("superstep", "source", "created", "next", "checkpoint"):
+        table.add_column(column)
+    for row in checkpoints:
+        table.add_row(
+            str(row["superstep"]),
+            str(row["source"]),
+            str(row["created_at"])[11:19],
+            ", ".join(row["next"]),
+            str(row["checkpoint_id"]),
+        )
+    console.print(table)
+
+
+def export_cmd(
+    ctx: typer.Context,
+    run_id: Annotated[str, typer.Argument(help="The run.")],
+    directory: Annotated[Path, typer.Argument(help="Where to write the files.")],
+) -> None:
+    """Write every step's artifact to DIR: markdown, SQL, OpenAPI, the service tree."""
+    state: CliState = ctx.obj
+    written = _workspace(ctx).export(run_id, directory)
+    state.console.print(f"exported {len(written)} files to {directory}")
+    for path in written:
+        typer.echo(
+            f"  {path.relative_to(directory.resolve()) if path.is_relative_to(directory.resolve()) else path}"
+        )
+
+
+def graph_cmd(
+    ctx: typer.Context,
+    graph: Annotated[
+        str | None, typer.Option("--graph", help="Pipeline YAML file or shipped name.")
+    ] = None,
+    mermaid: Annotated[
+        bool, typer.Option("--mermaid", help="Print the compiled LangGraph as Mermaid.")
+    ] = False,
+    agents: Annotated[
+        Path | None, typer.Option("--agents", help="Folder of agent .md files.")
+    ] = None,
+) -> None:
+    """Print a pipeline: its stages, or the compiled graph as Mermaid."""
+    from featureline.agents import load_agents
+
+    state: CliState = ctx.obj
+    spec = load_pipeline(resolve_pipeline_path(graph))
+    if mermaid:
+        loaded = load_agents(agents or default_agents_dir())
+        compiled = build_graph(spec, loaded, make_specialist(None)).compile()
+        typer.echo(compiled.get_graph().draw_mermaid())
+        return
+    console = state.console
+    console.print(f"pipeline {spec.name}: {spec.description}")
+    for number, stage in enumerate(spec.stages(), start=1):
+        parallel = " (in parallel)" if len(stage) > 1 else ""
+        console.print(f"  stage {number}{parallel}")
+        for step_id in stage:
+            step = spec.step(step_id)
+            inputs = ", ".join(step.inputs) or "the request"
+            after = f"; after {', '.join(step.after)}" if step.after else ""
+            console.print(
+                f"    {step.id:<15} sees {inputs}{after}; gate {spec.gate_for(step)}, "
+                f"max {spec.max_attempts_for(step)} attempts, agent {spec.agent_for(step)}"
+            )

@@ -1,0 +1,46 @@
+"""What the CLI prints when a run stops, and the exit code that goes with it."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+from featureline.views import RunView
+
+EXIT_CODES = {"done": 0, "waiting": 3, "failed": 1, "stopped": 1, "running": 1}
+
+
+def report_outcome(console: Console, view: RunView) -> None:
+    """Print where the run stands and what to do next; exit with the matching code."""
+    run_id = view.info.run_id
+    if view.status == "done":
+        console.print(f"[green]done[/green]: run {run_id} approved all {len(view.steps)} steps")
+        console.print(
+            f"  inspect: featureline show {run_id}    export: featureline export {run_id} DIR"
+        )
+    elif view.status == "waiting":
+        for pending in view.pending:
+            console.print(
+                f"[magenta]waiting for review[/magenta]: run {run_id} step {pending.step} "
+                f"(attempt {pending.attempt}): {pending.reason}"
+            )
+            for finding in pending.findings:
+                if finding.severity == "error":
+                    console.print(f"  - {finding.location}: {finding.message}")
+        which = f" {view.pending[0].step}" if len(view.pending) > 1 else ""
+        console.print(f'  review: featureline review {run_id}{which} --approve | --reject "comment"')
+    elif view.status == "failed":
+        failed = [s for s in view.steps if s.status == "failed"]
+        for step in failed:
+            errors = [f for f in step.findings.get(step.attempts, []) if f.severity == "error"]
+            console.print(
+                f"[red]failed[/red]: run {run_id} step {step.id} still fails its checks after "
+                f"{step.attempts} attempt(s)"
+            )
+            for finding in errors:
+                console.print(f"  - {finding.location}: {finding.message}")
+    else:
+        console.print(
+            f"[yellow]{view.status}[/yellow]: run {run_id}; continue with `featureline resume {run_id}`"
+        )
+    raise typer.Exit(EXIT_CODES[view.status])

@@ -1,0 +1,123 @@
+"""Live progress of a run: one row per step with status, attempt, duration and tokens."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from featureline.engine import ProgressEvent
+from featureline.pipeline import PipelineSpec
+
+STATUS_STYLE = {
+    "pending": "dim",
+    "running": "cyan",
+    "checking": "cyan",
+    "revising": "yellow",
+    "awaiting_review": "magenta",
+    "approved": "green",
+    "failed": "red",
+}
+
+
+@dataclass
+class StepRow:
+    status: str = "pending"
+    attempt: int = 0
+    duration_s: float = 0.0
+    tokens: int = 0
+    errors: int = 0
+    started: float | None = None
+
+
+@dataclass
+class ProgressBoard:
+    """Folds ProgressEvents into rows; rendered live on a terminal, as lines otherwise."""
+
+    spec: PipelineSpec
+    console: Console
+    rows: dict[str, StepRow] = field(default_factory=dict)
+    live: Live | None = None
+
+    def __post_init__(self) -> None:
+        self.rows = {step.id: StepRow() for step in self.spec.steps}
+
+    def __enter__(self) -> ProgressBoard:
+        if self.console.is_terminal:
+            self.live = Live(
+                self.table(), console=self.console, refresh_per_second=8, transient=False
+            )
+            self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.live is not None:
+            self.live.update(self.table())
+            self.live.__exit__(*exc)
+
+    def __call__(self, event: ProgressEvent) -> None:
+        row = self.rows.get(event.step)
+        if row is None:
+            return
+        before = row.status
+        if event.phase == "start":
+            if event.role == "step":
+                row.status, row.started = "running", time.monotonic()
+                row.attempt += 1
+            elif event.role == "check":
+                row.status = "checking"
+        else:
+            self._apply(row, event)
+        if self.live is not None:
+            self.live.update(self.table())
+        elif row.status != before and row.status not in {"running", "checking"}:
+            self.console.print(self.line(event.step, row))
+
+    def _apply(self, row: StepRow, event: ProgressEvent) -> None:
+        update = event.update
+        records = update.get("records") or []
+        if records:
+            record = records[-1]
+            row.attempt = record["attempt"]
+            usage = record.get("usage", {})
+            row.tokens += sum(int(v) for v in usage.values())
+        if event.role == "step" and row.started is not None:
+            row.duration_s += time.monotonic() - row.started
+        findings = update.get("findings")
+        if findings is not None:
+            row.errors = sum(1 for f in findings if f["severity"] == "error")
+        status = (update.get("steps") or {}).get(event.step, {}).get("status")
+        if event.waiting:
+            row.status = "awaiting_review"
+        elif status and status != "checking":
+            row.status = status
+        if event.error:
+            row.status = "failed"
+
+    def line(self, step: str, row: StepRow) -> str:
+        style = STATUS_STYLE.get(row.status, "")
+        errors = f", {row.errors} error(s)" if row.errors else ""
+        return (
+            f"[{style}]{row.status:>15}[/{style}]  {step:<15} attempt {row.attempt}  "
+            f"{row.duration_s:6.2f}s  {row.tokens} tokens{errors}"
+        )
+
+    def table(self) -> Table:
+        table = Table(title=f"pipeline {self.spec.name}", show_edge=False)
+        for column in ("step", "status", "attempt", "duration", "tokens", "errors"):
+            table.add_column(column)
+        for step_id, row in self.rows.items():
+            style = STATUS_STYLE.get(row.status, "")
+            table.add_row(
+                step_id,
+                f"[{style}]{row.status}[/{style}]",
+                str(row.attempt or ""),
+                f"{row.duration_s:.2f}s" if row.attempt else "",
+                str(row.tokens) if row.attempt else "",
+                str(row.errors) if row.errors else "",
+            )
+        return table

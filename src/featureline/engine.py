@@ -1,0 +1,300 @@
+"""Run, resume and review runs on a store: the only place graphs are compiled and executed."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from langchain_core.runnables import RunnableConfig
+from langgraph.errors import GraphRecursionError
+from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Command
+
+from featureline.agents import AgentSpec
+from featureline.artifacts import ARTIFACT_TYPES
+from featureline.errors import FeaturelineError, PipelineFileError, ReviewError, RunFailure
+from featureline.gates import GateDecision
+from featureline.graph import build_graph, initial_state
+from featureline.logging import get_logger
+from featureline.pipeline import GatePolicy, PipelineSpec
+from featureline.providers.base import Specialist
+from featureline.request import FeatureRequest, slugify
+from featureline.runindex import RunInfo
+from featureline.state import RunState
+from featureline.store import Store
+from featureline.views import RunView, build_view
+
+RECURSION_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """A node started or finished; ``update`` is what a finished node wrote."""
+
+    node: str
+    step: str
+    role: str  # "step" | "check" | "gate" | "dispatch"
+    phase: str  # "start" | "end"
+    update: dict[str, Any]
+    error: str | None = None
+    waiting: bool = False
+
+
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What a run needs to be rebuilt identically on resume, kept in the run index."""
+
+    spec: PipelineSpec
+    agents: dict[str, AgentSpec]
+    gates: GatePolicy | None = None
+    model: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "spec": self.spec.model_dump(mode="json"),
+            "agents": {name: a.model_dump(mode="json") for name, a in self.agents.items()},
+            "gates": self.gates,
+            "model": self.model,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunOptions:
+        return cls(
+            spec=PipelineSpec.model_validate(data["spec"]),
+            agents={name: AgentSpec.model_validate(a) for name, a in data["agents"].items()},
+            gates=data.get("gates"),
+            model=data.get("model"),
+        )
+
+
+def _config(run_id: str) -> RunnableConfig:
+    return {"configurable": {"thread_id": run_id}, "recursion_limit": RECURSION_LIMIT}
+
+
+def new_run_id(title: str, taken: Callable[[str], bool]) -> str:
+    """A run id a person can type: a slug of the title and four hex digits."""
+    slug = slugify(title, max_words=2)
+    for _ in range(100):
+        candidate = f"{slug}-{secrets.token_hex(2)}"
+        if not taken(candidate):
+            return candidate
+    return f"{slug}-{secrets.token_hex(6)}"
+
+
+class Engine:
+    """Executes runs of one store with one specialist."""
+
+    def __init__(self, store: Store, specialist: Specialist) -> None:
+        self.store = store
+        self.specialist = specialist
+
+    def _compile(self, options: RunOptions) -> CompiledStateGraph[Any, Any, Any, Any]:
+        graph = build_graph(
+            options.spec, options.agents, self.specialist, options.gates, options.model
+        )
+        return graph.compile(checkpointer=self.store.checkpointer)
+
+    def create(self, request: FeatureRequest, options: RunOptions) -> RunInfo:
+        missing = sorted(
+            {options.spec.agent_for(s) for s in options.spec.steps} - set(options.agents)
+        )
+        if missing:
+            raise PipelineFileError(
+                options.spec.name, f"needs agent(s) not found: {', '.join(missing)}"
+            )
+        now = datetime.now(UTC)
+        info = RunInfo(
+            run_id=new_run_id(request.title, self.store.runs.exists),
+            title=request.title,
+            created_at=now,
+            updated_at=now,
+            status="running",
+            pipeline=options.spec.name,
+            provider=self.specialist.name,
+            options={**options.to_json(), "request": request.model_dump(mode="json")},
+            pid=os.getpid(),
+            host=socket.gethostname(),
+        )
+        self.store.runs.create(info)
+        return info
+
+    def start(self, info: RunInfo, on_event: ProgressCallback | None = None) -> RunView:
+        options = RunOptions.from_json(info.options)
+        request = FeatureRequest.model_validate(info.options["request"])
+        state = initial_state(info.run_id, request, options.spec)
+        return self._execute(info.run_id, state, on_event)
+
+    def resume(self, run_id: str, on_event: ProgressCallback | None = None) -> RunView:
+        """Continue a run from its last checkpoint (after a crash, an error or a budget stop)."""
+        view = self.view(run_id)
+        if view.status == "done":
+            return view
+        if view.status == "waiting":
+            steps = ", ".join(p.step for p in view.pending)
+            raise ReviewError(
+                f"run {run_id} is waiting for review at {steps}: use `featureline review {run_id}`"
+            )
+        if view.status == "running":
+            raise ReviewError(f"run {run_id} is still running in process {view.info.pid}")
+        return self._execute(run_id, None, on_event)
+
+    def review(
+        self,
+        run_id: str,
+        decision: GateDecision,
+        step: str | None = None,
+        on_event: ProgressCallback | None = None,
+    ) -> RunView:
+        """Answer a waiting gate and continue the run."""
+        view = self.view(run_id)
+        if not view.pending:
+            raise ReviewError(f"run {run_id} is not waiting for review (status: {view.status})")
+        if step is None:
+            if len(view.pending) > 1:
+                steps = ", ".join(p.step for p in view.pending)
+                raise ReviewError(
+                    f"{len(view.pending)} gates are waiting ({steps}): name the STEP to review"
+                )
+            target = view.pending[0]
+        else:
+            matches = [p for p in view.pending if p.step == step]
+            if not matches:
+                waiting = ", ".join(p.step for p in view.pending)
+                raise ReviewError(f"step {step!r} is not waiting for review (waiting: {waiting})")
+            target = matches[0]
+        if decision.verdict == "approve" and target.errors:
+            raise ReviewError(
+                f"step {target.step} has {target.errors} error finding(s) and cannot be approved: "
+                "reject it with a comment or edit the artifact"
+            )
+        if decision.verdict == "edit":
+            kind = RunOptions.from_json(view.info.options).spec.step(target.step).kind
+            try:
+                ARTIFACT_TYPES[kind].model_validate(decision.artifact or {})
+            except ValueError as exc:
+                first = str(exc).splitlines()
+                raise ReviewError(
+                    f"edited {kind} artifact is not valid: {' '.join(first[:3])}"
+                ) from exc
+        get_logger(run_id=run_id, step=target.step).info(
+            "review.submitted", verdict=decision.verdict, reviewer=decision.reviewer
+        )
+        command: Command[Any] = Command(resume={target.interrupt_id: decision.model_dump(mode="json")})
+        return self._execute(run_id, command, on_event)
+
+    def _execute(self, run_id: str, payload: Any, on_event: ProgressCallback | None) -> RunView:
+        info = self.store.runs.get(run_id)
+        options = RunOptions.from_json(info.options)
+        graph = self._compile(options)
+        log = get_logger(run_id=run_id)
+        self.store.runs.set_status(run_id, "running", pid=os.getpid())
+        log.info("run.executing", provider=self.specialist.name, pipeline=options.spec.name)
+        try:
+            for event in _events(graph.stream(
+                    payload, _config(run_id), stream_mode="tasks", durability="sync"
+                )):
+                if on_event is not None:
+                    on_event(event)
+        except GraphRecursionError as exc:
+            self.store.runs.set_status(run_id, "stopped")
+            raise RunFailure(
+                f"run {run_id} exceeded {RECURSION_LIMIT} graph steps; resume to continue"
+            ) from exc
+        except FeaturelineError:
+            self.store.runs.set_status(run_id, "stopped")
+            raise
+        except BaseException:
+            self.store.runs.set_status(run_id, "stopped")
+            raise
+        view = self.view(run_id)
+        self.store.runs.set_status(run_id, view.status)
+        log.info("run.paused" if view.status == "waiting" else f"run.{view.status}")
+        return view
+
+    def view(self, run_id: str) -> RunView:
+        info = self.store.runs.get(run_id)
+        options = RunOptions.from_json(info.options)
+        graph = self._compile(options)
+        snapshot = graph.get_state(_config(run_id))
+        state: RunState = snapshot.values or {}  # type: ignore[assignment]
+        interrupts = [(i.id, dict(i.value)) for i in snapshot.interrupts]
+        # A run executing in this very process is finished by the time anyone asks here.
+        alive = (
+            info.status == "running"
+            and info.pid != os.getpid()
+            and _process_alive(info.pid, info.host)
+        )
+        checkpoints = len(list(self.store.checkpointer.list(_config(run_id))))
+        return build_view(
+            info, options.spec, state, interrupts, bool(snapshot.next), alive, checkpoints
+        )
+
+    def history(self, run_id: str) -> list[dict[str, Any]]:
+        """Every checkpoint of a run, oldest first: id, time, step count and the next nodes."""
+        info = self.store.runs.get(run_id)
+        graph = self._compile(RunOptions.from_json(info.options))
+        rows = []
+        for snap in graph.get_state_history(_config(run_id)):
+            rows.append(
+                {
+                    "checkpoint_id": snap.config["configurable"]["checkpoint_id"],
+                    "created_at": snap.created_at,
+                    "superstep": snap.metadata.get("step") if snap.metadata else None,
+                    "source": snap.metadata.get("source") if snap.metadata else None,
+                    "next": list(snap.next),
+                }
+            )
+        return list(reversed(rows))
+
+
+def _events(chunks: Iterator[Any]) -> Iterator[ProgressEvent]:
+    for chunk in chunks:
+        name = chunk.get("name", "")
+        step, _, role = name.partition(".")
+        if name == "dispatch":
+            step, role = "", "dispatch"
+        elif not role:
+            role = "step"
+        if "triggers" in chunk:
+            yield ProgressEvent(node=name, step=step, role=role, phase="start", update={})
+            continue
+        result = chunk.get("result")
+        update = result if isinstance(result, dict) else {}
+        error = chunk.get("error")
+        yield ProgressEvent(
+            node=name,
+            step=step,
+            role=role,
+            phase="end",
+            update=update,
+            error=str(error) if error else None,
+            waiting=bool(chunk.get("interrupts")),
+        )
+
+
+def _process_alive(pid: int | None, host: str | None) -> bool:
+    if pid is None or host != socket.gethostname():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return _not_zombie(pid)
+
+
+def _not_zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"
+    except OSError:
+        return True

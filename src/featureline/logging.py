@@ -1,0 +1,40 @@
+"""structlog set-up: a readable console by default, JSON lines when asked.
+
+Run ids and step names are bound per call site (``logger.bind``) so every line of a run
+carries them, also from the worker threads LangGraph uses for parallel steps.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any, TextIO
+
+import structlog
+
+
+def configure_logging(
+    *, json_lines: bool = False, level: str = "INFO", stream: TextIO | None = None
+) -> None:
+    """Configure structlog once per process; logs go to stderr so stdout stays for results."""
+    processors: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if json_lines
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    structlog.configure(
+        processors=[*processors, renderer],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(file=stream or sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+
+
+def get_logger(**bound: Any) -> Any:
+    """Return a logger with the given fields bound (e.g. ``run_id``, ``step``)."""
+    return structlog.get_logger("featureline").bind(**bound)

@@ -1,0 +1,166 @@
+"""Read-only views of a run, built from its checkpointed state: what `status`, `show`,
+`history` and `export` display. Pure functions of the state, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from featureline.artifacts import ARTIFACT_TYPES, Artifact, ArtifactRecord, Usage
+from featureline.checks import Finding
+from featureline.gates import ReviewRecord
+from featureline.pipeline import PipelineSpec
+from featureline.runindex import RunInfo, RunStatus
+from featureline.state import RunState, StepStatus
+
+
+@dataclass(frozen=True)
+class PendingReview:
+    """A gate waiting for a reviewer: its interrupt id (to resume it) and what it shows."""
+
+    interrupt_id: str
+    step: str
+    attempt: int
+    reason: str
+    errors: int
+    findings: list[Finding]
+
+
+@dataclass
+class StepView:
+    id: str
+    kind: str
+    status: StepStatus
+    attempts: int
+    round: int
+    approved_attempt: int | None
+    records: list[ArtifactRecord]
+    findings: dict[int, list[Finding]]
+    reviews: list[ReviewRecord]
+
+    @property
+    def latest(self) -> ArtifactRecord | None:
+        return self.records[-1] if self.records else None
+
+    @property
+    def approved(self) -> ArtifactRecord | None:
+        return next((r for r in self.records if r.attempt == self.approved_attempt), None)
+
+    @property
+    def usage(self) -> Usage:
+        total = Usage()
+        for record in self.records:
+            total = total + record.usage
+        return total
+
+    @property
+    def duration_s(self) -> float:
+        return sum(r.duration_s for r in self.records)
+
+    def artifact(self) -> Artifact | None:
+        """The approved artifact, else the latest attempt's (when it validates)."""
+        record = self.approved or self.latest
+        if record is None:
+            return None
+        try:
+            return ARTIFACT_TYPES[self.kind].model_validate(record.artifact)
+        except ValueError:
+            return None
+
+
+@dataclass
+class RunView:
+    info: RunInfo
+    status: RunStatus
+    steps: list[StepView]
+    pending: list[PendingReview] = field(default_factory=list)
+    checkpoints: int = 0
+
+    def step(self, step_id: str) -> StepView:
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        raise KeyError(step_id)
+
+    @property
+    def usage(self) -> Usage:
+        total = Usage()
+        for step in self.steps:
+            total = total + step.usage
+        return total
+
+
+def build_view(
+    info: RunInfo,
+    spec: PipelineSpec,
+    state: RunState,
+    interrupts: list[tuple[str, dict[str, Any]]],
+    has_next: bool,
+    process_alive: bool,
+    checkpoints: int = 0,
+) -> RunView:
+    """Assemble a RunView and decide the run's status from its state, not from the index."""
+    steps: list[StepView] = []
+    records = [ArtifactRecord.model_validate(r) for r in state.get("records", [])]
+    reviews = [ReviewRecord.model_validate(r) for r in state.get("reviews", [])]
+    all_findings = state.get("findings", [])
+    for step_spec in spec.steps:
+        st = state.get("steps", {}).get(step_spec.id)
+        step_findings: dict[int, list[Finding]] = {}
+        for f in all_findings:
+            if f["step"] == step_spec.id:
+                step_findings.setdefault(f["attempt"], []).append(
+                    Finding.model_validate(
+                        {k: f[k] for k in ("check", "severity", "location", "message")}
+                    )
+                )
+        steps.append(
+            StepView(
+                id=step_spec.id,
+                kind=step_spec.kind,
+                status=st["status"] if st else "pending",
+                attempts=st["attempts"] if st else 0,
+                round=st["round"] if st else 1,
+                approved_attempt=st["approved_attempt"] if st else None,
+                records=[r for r in records if r.step == step_spec.id],
+                findings=step_findings,
+                reviews=[r for r in reviews if r.step == step_spec.id],
+            )
+        )
+    pending = [
+        PendingReview(
+            interrupt_id=interrupt_id,
+            step=value["step"],
+            attempt=value["attempt"],
+            reason=value["reason"],
+            errors=value["errors"],
+            findings=[
+                Finding.model_validate(
+                    {k: f[k] for k in ("check", "severity", "location", "message")}
+                )
+                for f in value["findings"]
+            ],
+        )
+        for interrupt_id, value in interrupts
+    ]
+    return RunView(
+        info=info,
+        status=derive_status(steps, pending, has_next, process_alive),
+        steps=steps,
+        pending=pending,
+        checkpoints=checkpoints,
+    )
+
+
+def derive_status(
+    steps: list[StepView], pending: list[PendingReview], has_next: bool, process_alive: bool
+) -> RunStatus:
+    if steps and all(s.status == "approved" for s in steps):
+        return "done"
+    if any(s.status == "failed" for s in steps) and not has_next:
+        return "failed"
+    if pending:
+        return "waiting"
+    if process_alive:
+        return "running"
+    return "stopped"
