@@ -14,4 +14,8 @@ class CliState:
 
     @property
     def console(self) -> Console:
-        return Console(highlight=False, soft_wrap=True)
+        """A terminal gets its own width; pipes and files get wide lines, not wrapped tables."""
+        console = Console(highlight=False)
+        if not console.is_terminal:
+            console = Console(highlight=False, width=200)
+        return console

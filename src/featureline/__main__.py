@@ -1,0 +1,5 @@
+"""`python -m featureline` runs the CLI."""
+
+from featureline.cli.app import main
+
+main()

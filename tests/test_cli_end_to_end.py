@@ -1,0 +1,107 @@
+"""The CLI end to end through its real entry point: run -> eight artifacts -> export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+from openapi_spec_validator import validate
+
+from tests.clihelpers import invoke, run_id_from
+from tests.conftest import REQUESTS
+
+STEPS = ["requirements", "design", "schema", "api_spec", "implementation", "testing", "performance", "docs"]
+
+
+def test_run_show_export(tmp_path: Path) -> None:
+    code, output = invoke("run", str(REQUESTS / "bookmarks.md"))
+    assert code == 0, output
+    assert "with the builtin specialist" in output
+    run_id = run_id_from(output)
+    assert run_id.startswith("personal-bookmarks-")
+
+    code, output = invoke("show", run_id, "--json")
+    assert code == 0, output
+    steps = json.loads(output)
+    assert [s["step"] for s in steps] == STEPS
+    for step in steps:
+        assert step["status"] == "approved"
+        record = step["record"]
+        assert record["producer"] == {"provider": "builtin", "model": "featureline-builtin-1"}
+        assert record["content_hash"].startswith("sha256:")
+        assert step["reviews"][-1]["verdict"] == "approve"
+
+    code, output = invoke("show", run_id, "schema")
+    assert code == 0 and "CREATE TABLE" in output
+
+    out = tmp_path / "export"
+    code, output = invoke("export", run_id, str(out))
+    assert code == 0, output
+    for name in ("01-requirements.md", "02-design.md", "03-schema.sql", "04-openapi.yaml", "08-docs.md"):
+        assert (out / name).is_file(), name
+    validate(yaml.safe_load((out / "04-openapi.yaml").read_text()))
+    service = out / "service"
+    py_files = list(service.rglob("*.py"))
+    assert any(p.name == "main.py" for p in py_files)
+    assert any(p.name.startswith("test_") for p in py_files)
+    for path in py_files:
+        compile(path.read_text(), str(path), "exec")
+    assert json.loads((out / "artifacts" / "03-schema.json").read_text())["tables"]
+
+    code, output = invoke("runs")
+    assert code == 0 and run_id in output and "done" in output
+    code, output = invoke("status", run_id)
+    assert code == 0 and "done" in output
+    code, output = invoke("history", run_id)
+    assert code == 0 and "checkpoints" in output and "gate:auto" in output
+
+
+def test_sequential_pipeline_runs_and_graph_prints() -> None:
+    code, output = invoke("run", "Users can save bookmarks with a URL, a title and tags", "--graph", "backend-feature-sequential")
+    assert code == 0, output
+    code, output = invoke("graph")
+    assert code == 0 and "stage 3 (in parallel)" in output and "schema" in output
+    code, output = invoke("graph", "--mermaid")
+    assert code == 0
+    assert "schema.gate" in output and "dispatch" in output
+
+
+def test_bad_inputs_get_one_line_and_exit_2(tmp_path: Path) -> None:
+    binary = tmp_path / "blob.md"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    agents = tmp_path / "agents"
+    agents.mkdir()
+    (agents / "backend-specialist.md").write_text("no front matter here")
+    cyclic = tmp_path / "cyclic.yaml"
+    cyclic.write_text(
+        "name: c\nsteps:\n  - id: requirements\n    after: [design]\n  - id: design\n    inputs: [requirements]\n"
+    )
+    cases = [
+        ("run", ""),
+        ("run", str(binary)),
+        ("run", str(tmp_path / "missing.md")),
+        ("run", str(REQUESTS / "bookmarks.md"), "--agents", str(agents)),
+        ("run", str(REQUESTS / "bookmarks.md"), "--graph", str(cyclic)),
+        ("run", str(REQUESTS / "bookmarks.md"), "--provider", "nonsense"),
+        ("status", "nope-1234"),
+        ("show", "nope-1234"),
+        ("resume", "nope-1234"),
+        ("review", "nope-1234", "--approve"),
+        ("export", "nope-1234", str(tmp_path / "x")),
+        ("history", "nope-1234"),
+    ]
+    for args in cases:
+        code, output = invoke(*args)
+        assert code == 2, (args, output)
+        lines = [line for line in output.splitlines() if line.startswith("error:")]
+        assert len(lines) == 1, (args, output)
+        assert "Traceback" not in output
+
+
+def test_corrupt_store_is_reported_and_kept(tmp_path: Path) -> None:
+    store = tmp_path / "corrupt.sqlite"
+    store.write_bytes(b"garbage" * 1000)
+    code, output = invoke("--store", str(store), "runs")
+    assert code == 2 and "not a readable featureline store" in output
+    assert store.read_bytes() == b"garbage" * 1000
