@@ -53,18 +53,28 @@ def main() -> None:
             rows.append((request.stem, sqlite_s, memory_s, size))
         print(f"{'request':<18}{'sqlite s':>10}{'memory s':>10}{'ratio':>8}{'store KiB':>11}")
         for name, sqlite_s, memory_s, size in rows:
-            print(f"{name:<18}{sqlite_s:>10.3f}{memory_s:>10.3f}{sqlite_s / memory_s:>8.2f}{size / 1024:>11.1f}")
+            print(
+                f"{name:<18}{sqlite_s:>10.3f}{memory_s:>10.3f}"
+                f"{sqlite_s / memory_s:>8.2f}{size / 1024:>11.1f}"
+            )
         med_sqlite = statistics.median(r[1] for r in rows)
         med_memory = statistics.median(r[2] for r in rows)
-        print(f"median offline run: sqlite {med_sqlite:.3f}s, in-memory {med_memory:.3f}s, "
-              f"ratio {med_sqlite / med_memory:.2f}; median store size "
-              f"{statistics.median(r[3] for r in rows) / 1024:.1f} KiB per run")
+        print(
+            f"median offline run: sqlite {med_sqlite:.3f}s, in-memory {med_memory:.3f}s, "
+            f"ratio {med_sqlite / med_memory:.2f}; median store size "
+            f"{statistics.median(r[3] for r in rows) / 1024:.1f} KiB per run"
+        )
 
         request = requests[0]
         parallel = timed_run("backend-feature", str(tmp_path / "p.sqlite"), args.latency, request)
-        sequential = timed_run("backend-feature-sequential", str(tmp_path / "s.sqlite"), args.latency, request)
-        print(f"with {args.latency:.2f}s simulated latency per step on {request.stem}: parallel {parallel:.2f}s, "
-              f"sequential {sequential:.2f}s, ratio {parallel / sequential:.2f} (ideal 5/8 = 0.62)")
+        sequential = timed_run(
+            "backend-feature-sequential", str(tmp_path / "s.sqlite"), args.latency, request
+        )
+        print(
+            f"with {args.latency:.2f}s simulated latency per step on {request.stem}: "
+            f"parallel {parallel:.2f}s, "
+            f"sequential {sequential:.2f}s, ratio {parallel / sequential:.2f} (ideal 5/8 = 0.62)"
+        )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Run a feature request through featureline from Python, then read and export its artifacts.
 
-    python examples/python_api.py [REQUEST] [--store PATH]
+python examples/python_api.py [REQUEST] [--store PATH]
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ HERE = Path(__file__).parent
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("request", nargs="?", default=str(HERE / "requests" / "bookmarks.md"))
-    parser.add_argument("--store", default=None, help="store URL (default: .featureline/runs.sqlite)")
+    parser.add_argument(
+        "--store", default=None, help="store URL (default: .featureline/runs.sqlite)"
+    )
     args = parser.parse_args()
 
     pipeline = Pipeline.load("backend-feature", provider="builtin", store=args.store)
@@ -32,10 +34,15 @@ def main() -> None:
     assert isinstance(requirements, RequirementsArtifact)
     assert isinstance(schema, SchemaArtifact)
     assert isinstance(api, ApiSpecArtifact)
-    print(f"{len(requirements.functional)} functional requirements, e.g. {requirements.functional[0].id}: "
-          f"{requirements.functional[0].title}")
+    print(
+        f"{len(requirements.functional)} functional requirements, "
+        f"e.g. {requirements.functional[0].id}: "
+        f"{requirements.functional[0].title}"
+    )
     print(f"tables: {', '.join(t.name for t in schema.tables)}")
-    print(f"endpoints: {len(api.endpoints)}, e.g. {api.endpoints[0].method} {api.endpoints[0].path}")
+    print(
+        f"endpoints: {len(api.endpoints)}, e.g. {api.endpoints[0].method} {api.endpoints[0].path}"
+    )
 
     with tempfile.TemporaryDirectory() as out:
         written = pipeline.export(view.info.run_id, out)

@@ -13,7 +13,15 @@ SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "backend-speci
 
 def test_shipped_specialist_loads_with_its_process() -> None:
     agent = load_agents(default_agents_dir())["backend-specialist"]
-    assert agent.tools == ("Read", "Grep", "Glob", "Edit", "MultiEdit", "Bash", "mcp__ide__getDiagnostics")
+    assert agent.tools == (
+        "Read",
+        "Grep",
+        "Glob",
+        "Edit",
+        "MultiEdit",
+        "Bash",
+        "mcp__ide__getDiagnostics",
+    )
     assert "## Implementation Process" in agent.system_prompt
     assert agent.system_prompt.startswith("You are a senior backend developer")
 
@@ -27,7 +35,8 @@ def test_shipped_specialist_is_the_seed() -> None:
 
 def test_tools_as_list_model_color_and_unknown_keys_are_kept() -> None:
     agent = parse_agent(
-        "---\nname: dba\ndescription: Reviews schemas\ntools: [Read, 'mcp__db__query', Weird Tool]\n"
+        "---\nname: dba\ndescription: Reviews schemas\n"
+        "tools: [Read, 'mcp__db__query', Weird Tool]\n"
         "model: opus\ncolor: blue\npriority: 3\n---\nYou review schemas.\n"
     )
     assert agent.tools == ("Read", "mcp__db__query", "Weird Tool")
@@ -50,7 +59,9 @@ def test_missing_tools_is_fine() -> None:
         ("---\nname: x\ndescription: y\ntools: 7\n---\nbody", "'tools' must be"),
     ],
 )
-def test_malformed_agent_files_name_file_and_problem(tmp_path: Path, text: str, problem: str) -> None:
+def test_malformed_agent_files_name_file_and_problem(
+    tmp_path: Path, text: str, problem: str
+) -> None:
     path = tmp_path / "agent.md"
     path.write_text(text)
     with pytest.raises(AgentFileError) as error:

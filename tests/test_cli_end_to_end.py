@@ -11,7 +11,16 @@ from openapi_spec_validator import validate
 from tests.clihelpers import invoke, run_id_from
 from tests.conftest import REQUESTS
 
-STEPS = ["requirements", "design", "schema", "api_spec", "implementation", "testing", "performance", "docs"]
+STEPS = [
+    "requirements",
+    "design",
+    "schema",
+    "api_spec",
+    "implementation",
+    "testing",
+    "performance",
+    "docs",
+]
 
 
 def test_run_show_export(tmp_path: Path) -> None:
@@ -38,7 +47,13 @@ def test_run_show_export(tmp_path: Path) -> None:
     out = tmp_path / "export"
     code, output = invoke("export", run_id, str(out))
     assert code == 0, output
-    for name in ("01-requirements.md", "02-design.md", "03-schema.sql", "04-openapi.yaml", "08-docs.md"):
+    for name in (
+        "01-requirements.md",
+        "02-design.md",
+        "03-schema.sql",
+        "04-openapi.yaml",
+        "08-docs.md",
+    ):
         assert (out / name).is_file(), name
     validate(yaml.safe_load((out / "04-openapi.yaml").read_text()))
     service = out / "service"
@@ -58,7 +73,12 @@ def test_run_show_export(tmp_path: Path) -> None:
 
 
 def test_sequential_pipeline_runs_and_graph_prints() -> None:
-    code, output = invoke("run", "Users can save bookmarks with a URL, a title and tags", "--graph", "backend-feature-sequential")
+    code, output = invoke(
+        "run",
+        "Users can save bookmarks with a URL, a title and tags",
+        "--graph",
+        "backend-feature-sequential",
+    )
     assert code == 0, output
     code, output = invoke("graph")
     assert code == 0 and "stage 3 (in parallel)" in output and "schema" in output
@@ -75,7 +95,8 @@ def test_bad_inputs_get_one_line_and_exit_2(tmp_path: Path) -> None:
     (agents / "backend-specialist.md").write_text("no front matter here")
     cyclic = tmp_path / "cyclic.yaml"
     cyclic.write_text(
-        "name: c\nsteps:\n  - id: requirements\n    after: [design]\n  - id: design\n    inputs: [requirements]\n"
+        "name: c\nsteps:\n  - id: requirements\n    after: [design]\n"
+        "  - id: design\n    inputs: [requirements]\n"
     )
     cases = [
         ("run", ""),
@@ -105,3 +126,32 @@ def test_corrupt_store_is_reported_and_kept(tmp_path: Path) -> None:
     code, output = invoke("--store", str(store), "runs")
     assert code == 2 and "not a readable featureline store" in output
     assert store.read_bytes() == b"garbage" * 1000
+
+
+def test_export_refuses_hostile_generated_paths(tmp_path: Path) -> None:
+    """A generated file that would escape DIR: the check flags it, export refuses it, and
+    nothing at all is written."""
+    from featureline import Pipeline
+    from featureline.providers.builtin import BuiltinSpecialist
+    from featureline.providers.scripted import ScriptedSpecialist
+
+    class HostilePaths(ScriptedSpecialist):
+        def produce(self, task):  # type: ignore[no-untyped-def]
+            result = super().produce(task)
+            if task.step == "implementation":
+                data = result.artifact.model_dump(mode="json")  # type: ignore[union-attr]
+                data["files"][0]["path"] = "../../outside.py"
+                return type(result)(artifact=data, model="hostile")
+            return result
+
+    pipeline = Pipeline.load(provider=HostilePaths(fallback=BuiltinSpecialist()), gates="none")
+    view = pipeline.run(str(REQUESTS / "bookmarks.md"))
+    assert view.status == "failed"
+    findings = view.step("implementation").findings[3]
+    assert any(f.check == "implementation.paths" and ".." in f.message for f in findings)
+
+    out = tmp_path / "out"
+    code, output = invoke("export", view.info.run_id, str(out))
+    assert code == 2 and "refusing file path '../../outside.py'" in output
+    assert not out.exists() or not any(out.rglob("*"))
+    assert not (tmp_path.parent / "outside.py").exists()

@@ -61,14 +61,20 @@ def test_kill_mid_run_then_resume_runs_no_completed_step_twice(tmp_path: Path) -
     assert {"requirements", "design"} <= completed
     assert "implementation" not in completed
 
-    resumed = featureline("--log-json", "resume", run_id, cwd=tmp_path, env={"FEATURELINE_STORE": str(store)})
+    resumed = featureline(
+        "--log-json", "resume", run_id, cwd=tmp_path, env={"FEATURELINE_STORE": str(store)}
+    )
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     after = Workspace(store=str(store)).status(run_id)
     assert after.status == "done"
 
-    calls_before = Counter(str(e["step"]) for e in _events(first_lines) if e.get("event") == "step.started")
+    calls_before = Counter(
+        str(e["step"]) for e in _events(first_lines) if e.get("event") == "step.started"
+    )
     calls_after = Counter(
-        str(e["step"]) for e in _events(resumed.stderr.splitlines()) if e.get("event") == "step.started"
+        str(e["step"])
+        for e in _events(resumed.stderr.splitlines())
+        if e.get("event") == "step.started"
     )
     for step in completed:
         assert calls_after[step] == 0, f"{step} was executed again after resume"

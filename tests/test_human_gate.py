@@ -14,21 +14,29 @@ WAITING = re.compile(r"waiting for review: run \S+ step (\w+)")
 
 def test_reject_reruns_with_comment_then_approve_to_the_end(tmp_path: Path) -> None:
     env = {"FEATURELINE_STORE": str(tmp_path / "store.sqlite")}
-    started = featureline("run", str(REQUESTS / "bookmarks.md"), "--gates", "human", cwd=tmp_path, env=env)
+    started = featureline(
+        "run", str(REQUESTS / "bookmarks.md"), "--gates", "human", cwd=tmp_path, env=env
+    )
     assert started.returncode == 3, started.stdout + started.stderr
     assert "waiting for review: run" in started.stdout and "step requirements" in started.stdout
     run_id = run_id_from(started.stdout)
 
     comment = "Add a requirement for exporting bookmarks as CSV"
-    rejected = featureline("review", run_id, "--reject", comment, "--reviewer", "ana", cwd=tmp_path, env=env)
+    rejected = featureline(
+        "review", run_id, "--reject", comment, "--reviewer", "ana", cwd=tmp_path, env=env
+    )
     assert rejected.returncode == 3, rejected.stdout + rejected.stderr
     assert "step requirements (attempt 2)" in rejected.stdout
 
     shown = featureline("show", run_id, "requirements", "--json", cwd=tmp_path, env=env)
     step = json.loads(shown.stdout)
     assert step["record"]["attempt"] == 2
-    assert any(comment in line for line in step["record"]["feedback"])  # the comment reached the step's input
-    assert [(r["verdict"], r["reviewer"], r["comment"]) for r in step["reviews"]] == [("reject", "ana", comment)]
+    assert any(
+        comment in line for line in step["record"]["feedback"]
+    )  # the comment reached the step's input
+    assert [(r["verdict"], r["reviewer"], r["comment"]) for r in step["reviews"]] == [
+        ("reject", "ana", comment)
+    ]
 
     # approve everything else; two gates wait at once in the parallel stages
     waiting = ["requirements"]

@@ -13,11 +13,20 @@ from featureline.pipeline import load_pipeline
 def test_default_pipeline_has_two_parallel_stages() -> None:
     spec = load_pipeline(resolve_pipeline_path(None))
     assert spec.step_ids == (
-        "requirements", "design", "schema", "api_spec",
-        "implementation", "testing", "performance", "docs",
+        "requirements",
+        "design",
+        "schema",
+        "api_spec",
+        "implementation",
+        "testing",
+        "performance",
+        "docs",
     )
     assert spec.stages() == [
-        ["requirements"], ["design"], ["schema", "api_spec"], ["implementation"],
+        ["requirements"],
+        ["design"],
+        ["schema", "api_spec"],
+        ["implementation"],
         ["testing", "performance", "docs"],
     ]
     assert spec.step("schema").inputs == ("requirements", "design")
@@ -48,7 +57,9 @@ def _write(tmp_path: Path, data: object) -> Path:
         ([{"id": "requirements", "max_attempts": 0}], "max_attempts"),
     ],
 )
-def test_invalid_pipelines_get_one_clear_line(tmp_path: Path, steps: list[dict[str, object]], problem: str) -> None:
+def test_invalid_pipelines_get_one_clear_line(
+    tmp_path: Path, steps: list[dict[str, object]], problem: str
+) -> None:
     path = _write(tmp_path, {"name": "p", "steps": steps})
     with pytest.raises(PipelineFileError) as error:
         load_pipeline(path)

@@ -10,7 +10,9 @@ from tests.conftest import REQUESTS
 
 
 def test_front_matter_title_and_hints() -> None:
-    request = parse_request("---\ntitle: Bookmarks\ndialect: postgresql\n---\nUsers save bookmarks.")
+    request = parse_request(
+        "---\ntitle: Bookmarks\ndialect: postgresql\n---\nUsers save bookmarks."
+    )
     assert request.title == "Bookmarks"
     assert request.hints == {"dialect": "postgresql"}
     assert request.text == "Users save bookmarks."

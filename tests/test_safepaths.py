@@ -11,7 +11,17 @@ from featureline.safepaths import path_problem, safe_join
 
 @pytest.mark.parametrize(
     "path",
-    ["/etc/passwd", "../outside.py", "app/../../x", "~/x", "C:/x", "app\\x.py", "", ".git/hooks/pre-commit", "a\x00b"],
+    [
+        "/etc/passwd",
+        "../outside.py",
+        "app/../../x",
+        "~/x",
+        "C:/x",
+        "app\\x.py",
+        "",
+        ".git/hooks/pre-commit",
+        "a\x00b",
+    ],
 )
 def test_hostile_paths_are_refused(path: str) -> None:
     assert path_problem(path) is not None

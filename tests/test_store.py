@@ -16,8 +16,16 @@ from featureline.store import open_store
 def _info(run_id: str) -> RunInfo:
     now = datetime.now(UTC)
     return RunInfo(
-        run_id=run_id, title="Bookmarks", created_at=now, updated_at=now, status="running",
-        pipeline="backend-feature", provider="builtin", options={"gates": "auto"}, pid=1, host="h",
+        run_id=run_id,
+        title="Bookmarks",
+        created_at=now,
+        updated_at=now,
+        status="running",
+        pipeline="backend-feature",
+        provider="builtin",
+        options={"gates": "auto"},
+        pid=1,
+        host="h",
     )
 
 
@@ -29,12 +37,19 @@ def test_run_index_round_trip(store_url: str) -> None:
         store.runs.set_status(run_id, "waiting")
     with open_store(store_url) as store:  # a new connection sees it
         info = store.runs.get(run_id)
-        assert (info.status, info.options, info.title) == ("waiting", {"gates": "auto"}, "Bookmarks")
+        assert (info.status, info.options, info.title) == (
+            "waiting",
+            {"gates": "auto"},
+            "Bookmarks",
+        )
         assert run_id in {r.run_id for r in store.runs.list()}
 
 
 def test_unknown_run_id(store_url: str) -> None:
-    with open_store(store_url) as store, pytest.raises(UnknownRunError, match="no run with id 'nope-0000'"):
+    with (
+        open_store(store_url) as store,
+        pytest.raises(UnknownRunError, match="no run with id 'nope-0000'"),
+    ):
         store.runs.get("nope-0000")
 
 
@@ -48,8 +63,9 @@ def test_corrupt_sqlite_file_is_refused_and_left_alone(tmp_path: Path) -> None:
 
 
 def test_unreachable_postgres_and_bad_urls(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match="cannot connect to PostgreSQL"), open_store(
-        "postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"
+    with (
+        pytest.raises(StoreError, match="cannot connect to PostgreSQL"),
+        open_store("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2"),
     ):
         pass
     with pytest.raises(StoreError, match="unsupported store URL"), open_store("redis://localhost"):

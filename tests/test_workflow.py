@@ -30,7 +30,9 @@ def test_full_run_on_each_store(store_url: str) -> None:
     assert seen["docs"] == {"requirements", "design", "schema", "api_spec", "implementation"}
     artifacts = pipeline.artifacts(view.info.run_id)
     assert set(artifacts) == set(pipeline.spec.step_ids)
-    assert pipeline.runs()[0].status in {"done"} or view.info.run_id in {r.run_id for r in pipeline.runs()}
+    assert pipeline.runs()[0].status in {"done"} or view.info.run_id in {
+        r.run_id for r in pipeline.runs()
+    }
 
 
 def test_parallel_stages_run_in_one_superstep() -> None:
@@ -44,7 +46,12 @@ def test_parallel_stages_run_in_one_superstep() -> None:
 
 def test_broken_first_attempt_is_caught_revised_and_kept() -> None:
     good = BuiltinSpecialist()
-    broken_schema = {"tables": [], "ddl": [{"dialect": "sqlite", "sql": "CREATE TABLE (oops"}], "migrations": [], "er_diagram": ""}
+    broken_schema = {
+        "tables": [],
+        "ddl": [{"dialect": "sqlite", "sql": "CREATE TABLE (oops"}],
+        "migrations": [],
+        "er_diagram": "",
+    }
     specialist = ScriptedSpecialist({"schema": [broken_schema]}, fallback=good)
     pipeline = Pipeline.load(provider=specialist)
     view = pipeline.run(BOOKMARKS)

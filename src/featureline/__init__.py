@@ -1,4 +1,4 @@
-"""featureline: a feature request through a backend specialist's eight steps, as a LangGraph workflow."""
+"""featureline: a feature request through a backend specialist's eight steps."""
 
 from featureline.api import Pipeline, Workspace
 from featureline.errors import FeaturelineError

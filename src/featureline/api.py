@@ -57,7 +57,7 @@ class Workspace:
         comment: str = "",
         on_event: ProgressCallback | None = None,
     ) -> RunView:
-        """Answer the waiting gate: exactly one of ``approve``, ``reject`` (a comment) or ``edit``."""
+        """Answer the waiting gate: one of ``approve``, ``reject`` (a comment), ``edit``."""
         chosen = [
             name
             for name, on in (

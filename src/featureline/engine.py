@@ -187,7 +187,9 @@ class Engine:
         get_logger(run_id=run_id, step=target.step).info(
             "review.submitted", verdict=decision.verdict, reviewer=decision.reviewer
         )
-        command: Command[Any] = Command(resume={target.interrupt_id: decision.model_dump(mode="json")})
+        command: Command[Any] = Command(
+            resume={target.interrupt_id: decision.model_dump(mode="json")}
+        )
         return self._execute(run_id, command, on_event)
 
     def _execute(self, run_id: str, payload: Any, on_event: ProgressCallback | None) -> RunView:
@@ -198,9 +200,9 @@ class Engine:
         self.store.runs.set_status(run_id, "running", pid=os.getpid())
         log.info("run.executing", provider=self.specialist.name, pipeline=options.spec.name)
         try:
-            for event in _events(graph.stream(
-                    payload, _config(run_id), stream_mode="tasks", durability="sync"
-                )):
+            for event in _events(
+                graph.stream(payload, _config(run_id), stream_mode="tasks", durability="sync")
+            ):
                 if on_event is not None:
                     on_event(event)
         except GraphRecursionError as exc:

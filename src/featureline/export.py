@@ -32,7 +32,7 @@ class ExportedFile:
 
 
 def plan_export(view: RunView) -> list[ExportedFile]:
-    """Decide every file to write (pure): refuses unsafe generated paths before anything is written."""
+    """Decide every file to write (pure); unsafe paths are refused before any write."""
     files: list[ExportedFile] = []
     for number, step in enumerate(view.steps, start=1):
         artifact = step.artifact()

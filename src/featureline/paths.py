@@ -27,7 +27,7 @@ def default_graphs_dir() -> Path:
 
 
 def resolve_pipeline_path(graph: str | Path | None) -> Path:
-    """A path to a YAML file, or the name of a shipped pipeline (e.g. 'backend-feature-sequential')."""
+    """A YAML path, or the name of a shipped pipeline ('backend-feature-sequential')."""
     if graph is None:
         return default_graphs_dir() / f"{DEFAULT_PIPELINE}.yaml"
     path = Path(graph)

@@ -130,7 +130,8 @@ class SqlRunIndex:
         with self._lock:
             self._conn.execute(
                 self._sql(
-                    "UPDATE featureline_runs SET status = ?, updated_at = ?, pid = ? WHERE run_id = ?"
+                    "UPDATE featureline_runs SET status = ?, updated_at = ?, pid = ? "
+                    "WHERE run_id = ?"
                 ),
                 (status, datetime.now(UTC).isoformat(), pid, run_id),
             )

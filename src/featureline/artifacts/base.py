@@ -61,7 +61,7 @@ class Usage(BaseModel):
 
 
 class Producer(BaseModel):
-    """Who produced an artifact: provider name and model id (e.g. builtin / featureline-builtin-1)."""
+    """Who produced an artifact: provider name and model id."""
 
     provider: str
     model: str

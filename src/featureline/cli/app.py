@@ -46,7 +46,7 @@ def main_options(
     store: Annotated[
         str | None,
         typer.Option(
-            help="Store URL: a SQLite path, sqlite:///path or postgresql://... [env: FEATURELINE_STORE]"
+            help="Store: a SQLite path, sqlite:///path or postgresql://... [env: FEATURELINE_STORE]"
         ),
     ] = None,
     log_json: Annotated[bool, typer.Option("--log-json", help="Log JSON lines to stderr.")] = False,

@@ -11,6 +11,7 @@ from rich.markdown import Markdown
 from rich.table import Table
 
 from featureline.api import Workspace
+from featureline.artifacts import ArtifactRecord
 from featureline.cli.context import CliState
 from featureline.cli.progress import STATUS_STYLE
 from featureline.errors import UserInputError
@@ -98,7 +99,8 @@ def status(ctx: typer.Context, run_id: Annotated[str, typer.Argument(help="The r
     console = state.console
     console.print(
         f"run {view.info.run_id}: {view.info.title!r} — {_styled(view.status)} "
-        f"(pipeline {view.info.pipeline}, provider {view.info.provider}, {view.checkpoints} checkpoints)"
+        f"(pipeline {view.info.pipeline}, provider {view.info.provider}, "
+        f"{view.checkpoints} checkpoints)"
     )
     console.print(_steps_table(view))
     for pending in view.pending:
@@ -143,18 +145,20 @@ def show(
             console.print("no artifact yet")
             continue
         console.print(
-            f"attempt {record.attempt} (round {record.round}) by {record.producer.provider}/{record.producer.model}, "
-            f"{record.duration_s:.2f}s, {record.usage.total_tokens} tokens, {record.content_hash[:19]}"
+            f"attempt {record.attempt} (round {record.round}) by "
+            f"{record.producer.provider}/{record.producer.model}, {record.duration_s:.2f}s, "
+            f"{record.usage.total_tokens} tokens, {record.content_hash[:19]}"
         )
         artifact = step_view.artifact() if attempt is None else None
         if artifact is not None:
             console.print(Markdown(render_markdown(artifact)))
         else:
-            console.print_json(json.dumps(record.artifact, default=str))
+            typer.echo(json.dumps(record.artifact, indent=2, default=str))
         for number, findings in sorted(step_view.findings.items()):
             for finding in findings:
                 console.print(
-                    f"  attempt {number} [{finding.severity}] {finding.check} at {finding.location}: {finding.message}"
+                    f"  attempt {number} [{finding.severity}] {finding.check} "
+                    f"at {finding.location}: {finding.message}"
                 )
         for review in step_view.reviews:
             console.print(
@@ -174,7 +178,7 @@ def _find_step(view: RunView, step: str) -> StepView:
         ) from None
 
 
-def _pick_record(step: StepView, attempt: int | None):  # type: ignore[no-untyped-def]
+def _pick_record(step: StepView, attempt: int | None) -> ArtifactRecord | None:
     if attempt is None:
         return step.approved or step.latest
     match = next((r for r in step.records if r.attempt == attempt), None)
@@ -271,10 +275,9 @@ def export_cmd(
     state: CliState = ctx.obj
     written = _workspace(ctx).export(run_id, directory)
     state.console.print(f"exported {len(written)} files to {directory}")
+    root = directory.resolve()
     for path in written:
-        typer.echo(
-            f"  {path.relative_to(directory.resolve()) if path.is_relative_to(directory.resolve()) else path}"
-        )
+        typer.echo(f"  {path.relative_to(root)}")
 
 
 def graph_cmd(

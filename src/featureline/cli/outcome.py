@@ -28,7 +28,9 @@ def report_outcome(console: Console, view: RunView) -> None:
                 if finding.severity == "error":
                     console.print(f"  - {finding.location}: {finding.message}")
         which = f" {view.pending[0].step}" if len(view.pending) > 1 else ""
-        console.print(f'  review: featureline review {run_id}{which} --approve | --reject "comment"')
+        console.print(
+            f'  review: featureline review {run_id}{which} --approve | --reject "comment"'
+        )
     elif view.status == "failed":
         failed = [s for s in view.steps if s.status == "failed"]
         for step in failed:
@@ -41,6 +43,7 @@ def report_outcome(console: Console, view: RunView) -> None:
                 console.print(f"  - {finding.location}: {finding.message}")
     else:
         console.print(
-            f"[yellow]{view.status}[/yellow]: run {run_id}; continue with `featureline resume {run_id}`"
+            f"[yellow]{view.status}[/yellow]: run {run_id}; "
+            f"continue with `featureline resume {run_id}`"
         )
     raise typer.Exit(EXIT_CODES[view.status])
