@@ -1,0 +1,660 @@
+"""Request text -> a typed domain model (actors, entities, relations, listings, targets).
+
+This is heuristic English parsing, not understanding: each function looks for one
+phrasing engineers commonly use ("A bookmark has a URL, a title...", "tasks belong to
+projects", "p95 under 20 ms") and records what it found. Everything is pure and ordered
+so the same request always yields the same model. Front-matter hints override guesses.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from featureline.artifacts.requirements import FieldType
+from featureline.providers.builtin.fields import FieldSpec, infer_type, parse_item
+from featureline.providers.builtin.text import sentences, singular, snake, split_top_level
+from featureline.request import FeatureRequest
+
+RelationKind = Literal["many_to_one", "one_to_many", "many_to_many", "one_to_one"]
+
+ACTOR_WORDS: dict[str, str] = {
+    "user": "user",
+    "reader": "reader",
+    "author": "author",
+    "moderator": "moderator",
+    "admin": "admin",
+    "administrator": "admin",
+    "organiser": "organiser",
+    "organizer": "organiser",
+    "attendee": "attendee",
+    "member": "member",
+    "staff": "staff",
+    "manager": "manager",
+    "librarian": "librarian",
+    "owner": "owner",
+    "customer": "customer",
+    "employee": "employee",
+    "editor": "editor",
+    "guest": "guest",
+    "visitor": "visitor",
+}
+ACTOR_DESCRIPTIONS: dict[str, str] = {
+    "user": "a signed-in person using the service",
+    "api_client": "a caller authenticated with an API key",
+}
+PRONOUNS = {"them", "it", "they", "anyone", "everyone", "one", "this", "that", "each"}
+SUBJECT_VERBS = {"register", "registers", "sign", "signs", "join", "joins"}
+FIELD_TYPES: set[str] = {
+    "string",
+    "text",
+    "email",
+    "url",
+    "integer",
+    "decimal",
+    "boolean",
+    "date",
+    "datetime",
+    "enum",
+    "uuid",
+    "reference",
+}
+
+
+@dataclass
+class EntitySpec:
+    """An entity found in the request, with the sentence that introduced it."""
+
+    name: str
+    fields: list[FieldSpec]
+    source: str
+    owned_by: str | None = None
+    ownership_source: str = ""
+
+    def field_named(self, name: str) -> FieldSpec | None:
+        return next((f for f in self.fields if f.name == name), None)
+
+    def add_field(self, spec: FieldSpec) -> None:
+        if self.field_named(spec.name) is None:
+            self.fields.append(spec)
+
+
+@dataclass(frozen=True)
+class RelationSpec:
+    source: str
+    target: str
+    kind: RelationKind
+    description: str
+
+
+@dataclass
+class ListingSpec:
+    """What the request asks of an entity's list: filters, search fields, order."""
+
+    filters: list[str] = field(default_factory=list)
+    search: list[str] = field(default_factory=list)
+    newest_first: bool = False
+    overdue: bool = False
+    sources: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Domain:
+    """Everything the builtin specialist understood from a request."""
+
+    title: str
+    sentences: list[str]
+    actors: dict[str, str]
+    entities: dict[str, EntitySpec]
+    relations: list[RelationSpec]
+    listings: dict[str, ListingSpec]
+    auth_scheme: Literal["bearer", "api_key"]
+    dialect: str
+    pending: list[tuple[str, str, RelationKind]] = field(default_factory=list)
+
+    def resolve(self, word: str) -> str | None:
+        """Map a word ('bookmarks', 'link', 'movement') to a known entity name."""
+        base = singular(snake(word))
+        if base in self.entities:
+            return base
+        for name in self.entities:
+            if name.endswith("_" + base) or name.startswith(base + "_"):
+                return name
+        return None
+
+    def add_relation(self, source: str, target: str, kind: RelationKind, text: str) -> None:
+        if source == target:
+            return
+        for r in self.relations:
+            if {r.source, r.target} == {source, target}:
+                return
+        self.relations.append(RelationSpec(source, target, kind, text))
+
+
+def analyse(request: FeatureRequest) -> Domain:
+    """Build the domain model for a request (hints first, then heuristics)."""
+    sents = sentences(request.text)
+    domain = Domain(
+        title=request.title,
+        sentences=sents,
+        actors=find_actors(request.text),
+        entities={},
+        relations=[],
+        listings={},
+        auth_scheme="api_key" if re.search(r"\bapi key\b", request.text, re.I) else "bearer",
+        dialect=str(request.hints.get("dialect", "postgresql")),
+    )
+    hinted = apply_entity_hints(domain, request.hints)
+    if not hinted:
+        for sentence in sents:
+            find_entities(domain, sentence)
+    for sentence in sents:
+        find_relations(domain, sentence)
+        find_listing(domain, sentence)
+        find_ownership(domain, sentence)
+        find_state_fields(domain, sentence)
+    resolve_pending(domain)
+    apply_relation_hints(domain, request.hints)
+    if "auth" in request.hints:
+        auth = str(request.hints["auth"]).lower()
+        domain.auth_scheme = "api_key" if "key" in auth else "bearer"
+    ensure_minimum(domain)
+    field_names = {
+        f.name for e in domain.entities.values() for f in e.fields if f.type != "reference"
+    }
+    domain.actors = {k: v for k, v in domain.actors.items() if k + "s" not in field_names} or {
+        "user": ACTOR_DESCRIPTIONS["user"]
+    }
+    return domain
+
+
+def find_actors(text: str) -> dict[str, str]:
+    """Roles named in the text; 'anyone with an API key' is an API client."""
+    found: dict[str, str] = {}
+    lowered = text.lower()
+    for word in re.findall(r"[a-z]+", lowered):
+        name = ACTOR_WORDS.get(singular(word))
+        if name and name not in found:
+            found[name] = ACTOR_DESCRIPTIONS.get(name, f"a {name} of the service")
+    if "api key" in lowered:
+        found.setdefault("api_client", ACTOR_DESCRIPTIONS["api_client"])
+    if "signed-in" in lowered or "signed in" in lowered:
+        found.setdefault("user", ACTOR_DESCRIPTIONS["user"])
+    if "owner" in found and len(found) > 1:
+        del found["owner"]
+    return dict(sorted(found.items())) or {"user": ACTOR_DESCRIPTIONS["user"]}
+
+
+def _entity(domain: Domain, word: str, sentence: str) -> EntitySpec | None:
+    name = singular(snake(word))
+    if not name or name in PRONOUNS or name == "user" or len(name) < 3:
+        return None
+    if name not in domain.entities:
+        domain.entities[name] = EntitySpec(name=name, fields=[], source=sentence)
+    return domain.entities[name]
+
+
+def _add_fields(domain: Domain, entity: EntitySpec, field_text: str) -> None:
+    """Parse a field list ('a title, tags and a published flag') into the entity."""
+    field_text = re.split(r";|\.\s|, who\b|, which\b", field_text)[0]
+    items: list[str] = []
+    for chunk in split_top_level(field_text):
+        items.extend(p for p in re.split(r"\s+and\s+(?![^(]*\))", chunk) if p.strip())
+    optional_rest = False
+    for item in items:
+        optional_rest = optional_rest or "optionally" in item.lower()
+        parsed = parse_item(item)
+        if parsed is None:
+            continue
+        if parsed.many_to_many:
+            target = _entity(domain, parsed.many_to_many, entity.source)
+            if target is not None:
+                target.add_field(FieldSpec("name", "string", unique=True, description="name"))
+                domain.add_relation(
+                    entity.name,
+                    target.name,
+                    "many_to_many",
+                    f"a {entity.name} has any number of {target.name}s",
+                )
+        elif parsed.field is not None:
+            spec = parsed.field
+            if spec.name in domain.actors and spec.type == "string":
+                spec = FieldSpec(
+                    spec.name,
+                    "reference",
+                    spec.required,
+                    description=f"the {spec.name}",
+                    references="user",
+                )
+            if spec.name in {"members", "users", "participants", "attendees"}:
+                continue
+            if optional_rest:
+                spec = replace(spec, required=False)
+            entity.add_field(spec)
+
+
+ENTITY_PATTERNS: tuple[tuple[str, str], ...] = (
+    ("has", r"\b(?:an?|each|every)\s+([a-z]+)\s+(?:has|contains)\s+(.+)"),
+    ("have", r"^([A-Za-z]+)\s+have\s+((?:an?|the)\s+.+)"),
+    ("with", r"\b([a-z]+)\s+with\s+((?:an?|the|its|their)\s+.+)"),
+    (
+        "for",
+        r"\b(?:create|add|save|submit)s?\s+an?\s+(?:[a-z]+\s)?([a-z]+)\s+for\s+((?:an?|the)\s+.+)",
+    ),
+)
+
+
+def find_entities(domain: Domain, sentence: str) -> None:
+    """Recognise entity-defining phrasings in one sentence."""
+    s = sentence.rstrip(".")
+    low = s.lower()
+    # "Staff record stock movements: receipts, shipments and transfers ..., each with a ..."
+    kinds = re.search(r"([a-z]+(?:\s[a-z]+)?):\s*([a-z ,]+?),\s*each with\s+(.+)", low)
+    if kinds:
+        noun = kinds.group(1).split()
+        ent = _entity(domain, "_".join(noun[-2:]) if len(noun) > 1 else noun[0], sentence)
+        if ent is not None:
+            values = [
+                singular(v.split()[0]) for v in re.split(r",|\band\b", kinds.group(2)) if v.strip()
+            ]
+            ent.add_field(FieldSpec("kind", "enum", enum_values=tuple(values), description="kind"))
+            _add_fields(domain, ent, kinds.group(3))
+            _mention_relations(domain, ent, low)
+        return
+    per = re.search(
+        r"\beach\s+([a-z]+)\s+(?:holds|keeps|has)\s+an?\s+([a-z ]+?)\s+per\s+([a-z]+)", low
+    )
+    if per:
+        ent = _entity(domain, per.group(2), sentence)
+        if ent is not None:
+            ent.add_field(
+                FieldSpec("quantity", "integer", minimum=0.0, description="quantity on hand")
+            )
+            domain.pending.append((ent.name, per.group(1), "many_to_one"))
+            domain.pending.append((ent.name, per.group(3), "many_to_one"))
+        return
+    listed = [
+        (noun, fields)
+        for noun, fields in re.findall(r"\b([a-z]+s)\s*\(([^)]*,[^)]*)\)", low)
+        if singular(noun) != noun
+    ]
+    for noun, fields in listed:
+        ent = _entity(domain, noun, sentence)
+        if ent is not None:
+            _add_fields(domain, ent, fields)
+    if listed:
+        return
+    for _label, pattern in ENTITY_PATTERNS:
+        match = re.search(pattern, s if _label == "have" else low)
+        if not match:
+            continue
+        noun, fields = match.group(1).lower(), match.group(2)
+        if noun in SUBJECT_VERBS:
+            subject = re.match(r"([A-Za-z]+)", s)
+            noun = subject.group(1).lower() if subject else noun
+        ent = _entity(domain, noun, sentence)
+        if ent is not None:
+            _add_fields(domain, ent, fields)
+            _mention_relations(domain, ent, low, anywhere=_label == "with")
+            return
+    find_action_entities(domain, sentence)
+
+
+ACTIONS: tuple[tuple[str, str, tuple[FieldSpec, ...]], ...] = (
+    (
+        r"\bcomments?\s+on\s+(?:the\s+|their\s+)?([a-z]+)",
+        "comment",
+        (
+            FieldSpec("body", "text", description="comment text"),
+            FieldSpec(
+                "author", "reference", description="the user who wrote it", references="user"
+            ),
+        ),
+    ),
+    (
+        r"\bbook\s+(?:one or more|several|a number of)?\s*seats?\s+for\s+(?:an?|the)\s+([a-z]+)",
+        "booking",
+        (
+            FieldSpec("seats", "integer", minimum=1.0, description="number of seats booked"),
+            FieldSpec(
+                "attendee", "reference", description="the user who booked", references="user"
+            ),
+        ),
+    ),
+    (
+        r"\bborrow\b.*?\b(copies|books?)\b",
+        "loan",
+        (
+            FieldSpec("borrowed_at", "datetime", description="when the loan started"),
+            FieldSpec("due_at", "datetime", description="when the copy is due back"),
+            FieldSpec("returned_at", "datetime", required=False, description="when it came back"),
+            FieldSpec("renewals", "integer", minimum=0.0, description="times renewed"),
+        ),
+    ),
+    (
+        r"\breserve\s+an?\s+([a-z]+)",
+        "reservation",
+        (FieldSpec("reserved_at", "datetime", description="when the reservation was made"),),
+    ),
+)
+
+
+def find_action_entities(domain: Domain, sentence: str) -> None:
+    """Verbs that imply a record: 'comment on tasks' -> comment, 'book seats' -> booking."""
+    low = sentence.lower()
+    for pattern, name, specs in ACTIONS:
+        match = re.search(pattern, low)
+        if not match:
+            continue
+        ent = _entity(domain, name, sentence)
+        if ent is None:
+            continue
+        for spec in specs:
+            ent.add_field(spec)
+        target = "book" if name in {"loan", "reservation"} else match.group(1)
+        domain.pending.append((name, target, "many_to_one"))
+        if name in {"loan", "reservation"}:
+            domain.pending.append((name, "member", "many_to_one"))
+
+
+def _mention_relations(domain: Domain, ent: EntitySpec, low: str, anywhere: bool = False) -> None:
+    """'Members of a project create tasks' -> task belongs to project (earlier entities only).
+
+    With ``anywhere`` any earlier entity named in the sentence counts ("Visiting the short
+    link ... records a click with ..." -> click belongs to link)."""
+    pattern = (
+        r"\b([a-z]+)"
+        if anywhere
+        else r"\b(?:of|for|on|in|to|between)\s+(?:an?|the|each|their)?\s*([a-z]+)"
+    )
+    for word in re.findall(pattern, low):
+        target = domain.resolve(word)
+        if (
+            target
+            and target != ent.name
+            and list(domain.entities).index(target) < list(domain.entities).index(ent.name)
+        ):
+            domain.add_relation(
+                ent.name, target, "many_to_one", f"each {ent.name} belongs to a {target}"
+            )
+
+
+def find_relations(domain: Domain, sentence: str) -> None:
+    """Explicit relation phrasings between entities (and memberships of actors)."""
+    low = sentence.lower().rstrip(".")
+    for a, b in re.findall(r"\b([a-z]+)\s+belongs?\s+to\s+(?:an?|the|one)?\s*([a-z]+)", low):
+        domain.pending.append((singular(a), b, "many_to_one"))
+    for a, b in re.findall(r"^([a-z]+)\s+(?:share|own|keep|hold)\s+([a-z]+)$", low):
+        domain.pending.append((singular(b), a, "many_to_one"))
+    for owner, members in re.findall(r"\b(?:an?|each)\s+([a-z]+)\s+has\s+([a-z]+)$", low):
+        _membership(domain, owner, members, sentence)
+    for members, owner in re.findall(r"\b([a-z]+)\s+(?:history\s+)?of\s+an?\s+([a-z]+)", low):
+        if ACTOR_WORDS.get(singular(members)) and singular(members) not in domain.entities:
+            _membership(domain, owner, members, sentence)
+        elif domain.resolve(members) and domain.resolve(owner):
+            domain.pending.append((members, owner, "many_to_one"))
+    for word in re.findall(r"\b([a-z]+)\s+owners?\b", low):
+        target = domain.resolve(word)
+        ent = domain.entities[target] if target else None
+        if ent is not None and ent.field_named("owner") is None and ent.owned_by is None:
+            ent.owned_by = "user"
+            ent.ownership_source = sentence
+
+
+def _membership(domain: Domain, owner: str, members: str, sentence: str) -> None:
+    target = domain.resolve(owner)
+    role = singular(members)
+    if target is None:
+        return
+    if role in ACTOR_WORDS and role not in domain.entities:
+        domain.add_relation(target, "user", "many_to_many", f"a {target} has {role}s (users)")
+    elif domain.resolve(members):
+        domain.pending.append((singular(members), owner, "many_to_one"))
+    _ = sentence
+
+
+def resolve_pending(domain: Domain) -> None:
+    """Relations whose target may have been defined later in the text."""
+    for source, target_word, kind in domain.pending:
+        src = domain.resolve(source)
+        target = domain.resolve(target_word)
+        if src and target:
+            domain.add_relation(src, target, kind, f"each {src} belongs to a {target}")
+
+
+LIST_VERBS = r"\b(?:list|lists|see|sees|view|browse|read|need|needs)\b"
+ADJECTIVES = {
+    "their",
+    "the",
+    "all",
+    "each",
+    "own",
+    "published",
+    "overdue",
+    "upcoming",
+    "a",
+    "of",
+    "list",
+    "current",
+    "full",
+}
+
+
+def find_listing(domain: Domain, sentence: str) -> None:
+    """Listing asks: which entity is listed, by which fields, searched where, in what order."""
+    low = sentence.lower().rstrip(".")
+    targets: list[str] = []
+    for match in re.finditer(LIST_VERBS, low):
+        words = re.findall(r"[a-z]+", low[match.end() :])[:5]
+        for w in words:
+            target = domain.resolve(w) if w not in ADJECTIVES else None
+            if target:
+                targets.append(target)
+                break
+    if not targets and re.search(r"\b(filter|search)\b", low):
+        targets = [e for e in domain.entities if re.search(rf"\b{e}s?\b", low)][:1]
+    for target in targets:
+        listing = domain.listings.setdefault(target, ListingSpec())
+        listing.sources.append(sentence)
+        ent = domain.entities[target]
+        if "newest first" in low or "most recent" in low:
+            listing.newest_first = True
+        if "overdue" in low and any(f.name.startswith("due") for f in ent.fields):
+            listing.overdue = True
+        for by in re.findall(r"\bby\s+([a-z]+(?:\s+and\s+[a-z]+)?)", low):
+            for word in re.split(r"\s+and\s+", by):
+                name = _filter_name(domain, target, word)
+                if name and name not in listing.filters:
+                    listing.filters.append(name)
+        for adjective in re.findall(r"[a-z]+", low):
+            spec = ent.field_named(adjective)
+            if spec is not None and spec.type == "boolean" and adjective not in listing.filters:
+                listing.filters.append(adjective)
+        search = re.search(r"\bsearch\s+(?:by\s+)?([a-z ,]+)", low)
+        if search:
+            for word in re.split(r",|\band\b|\s+", search.group(1)):
+                if not word.strip():
+                    continue
+                for cand in (word.strip(), singular(word.strip())):
+                    if ent.field_named(cand) and cand not in listing.search:
+                        listing.search.append(cand)
+                        break
+
+
+def _filter_name(domain: Domain, entity: str, word: str) -> str | None:
+    """A filterable field or related entity named by 'by <word>'."""
+    ent = domain.entities[entity]
+    for cand in (word, singular(word)):
+        if ent.field_named(cand):
+            return cand
+    related = domain.resolve(word)
+    if related:
+        for r in domain.relations:
+            if {r.source, r.target} == {entity, related}:
+                return related
+    return None
+
+
+def find_ownership(domain: Domain, sentence: str) -> None:
+    """'Nobody can see another user's bookmarks' / 'edit their own posts' -> owned rows."""
+    low = sentence.lower()
+    patterns = (
+        r"another\s+user'?s\s+([a-z]+)",
+        r"\btheir\s+own\s+([a-z]+)",
+        r"\bonly\s+their\s+(?:own\s+)?([a-z]+)",
+        r"\bown\s+([a-z]+)\s+only\b",
+    )
+    for pattern in patterns:
+        for word in re.findall(pattern, low):
+            target = domain.resolve(word)
+            if target and domain.entities[target].owned_by is None:
+                domain.entities[target].owned_by = "user"
+                domain.entities[target].ownership_source = sentence
+
+
+def find_state_fields(domain: Domain, sentence: str) -> None:
+    """State changes stated in prose: moderation, disabling, voiding."""
+    low = sentence.lower()
+    mentioned: list[str] = []
+    for word in re.findall(r"[a-z]+", low):
+        name = domain.resolve(word)
+        if name and name not in mentioned:
+            mentioned.append(name)
+    if not mentioned:
+        return
+    target = domain.entities[mentioned[-1]]
+    disable = re.search(r"\bdisable\s+(?:an?|the|their)?\s*([a-z]+)", low)
+    if disable and domain.resolve(disable.group(1)):
+        target = domain.entities[domain.resolve(disable.group(1)) or target.name]
+    moderation = re.search(r"\bmoderat|\bapprove\b.*\breject\b", low)
+    if moderation:
+        before = [domain.resolve(w) for w in re.findall(r"[a-z]+", low[: moderation.start()])]
+        named = [b for b in before if b]
+        target = domain.entities[named[-1]] if named else target
+        target.add_field(
+            FieldSpec(
+                "status",
+                "enum",
+                enum_values=("pending", "approved", "rejected"),
+                description="moderation status; new rows start as pending",
+            )
+        )
+        if "reason" in low:
+            target.add_field(
+                FieldSpec(
+                    "moderation_reason",
+                    "text",
+                    required=False,
+                    description="why it was approved or rejected",
+                )
+            )
+    if re.search(r"\bdisable\b", low):
+        target.add_field(
+            FieldSpec(
+                "disabled",
+                "boolean",
+                required=False,
+                description="a disabled row is kept but no longer active",
+            )
+        )
+    if re.search(r"\baudit", low):
+        target.add_field(
+            FieldSpec(
+                "recorded_by",
+                "reference",
+                description="the user who recorded it",
+                references="user",
+            )
+        )
+    if re.search(r"\bvoid(ed)?\b", low):
+        target.add_field(
+            FieldSpec(
+                "voided", "boolean", required=False, description="voided rows stay in the history"
+            )
+        )
+
+
+def apply_entity_hints(domain: Domain, hints: dict[str, Any]) -> bool:
+    """Front matter ``entities:`` replaces entity inference entirely."""
+    raw = hints.get("entities")
+    if not isinstance(raw, dict | list) or not raw:
+        return False
+    items: list[tuple[str, Any]] = (
+        list(raw.items())
+        if isinstance(raw, dict)
+        else [(str(e.get("name", "")), e) if isinstance(e, dict) else (str(e), {}) for e in raw]
+    )
+    for name, spec in items:
+        ent = _entity(domain, name, "front matter hint")
+        if ent is None:
+            continue
+        fields = spec.get("fields", {}) if isinstance(spec, dict) else {}
+        pairs = (
+            list(fields.items())
+            if isinstance(fields, dict)
+            else [
+                (str(f.get("name")), f.get("type", "string"))
+                if isinstance(f, dict)
+                else (str(f), "string")
+                for f in fields
+            ]
+        )
+        for fname, ftype in pairs:
+            fname = snake(str(fname))
+            declared = str(ftype).lower() if ftype else ""
+            inferred, refs, lo, hi = infer_type(fname)
+            chosen: FieldType = declared if declared in FIELD_TYPES else inferred  # type: ignore[assignment]
+            ent.add_field(
+                FieldSpec(
+                    fname,
+                    chosen,
+                    description=fname.replace("_", " "),
+                    references=refs if chosen == "reference" else None,
+                    minimum=lo,
+                    maximum=hi,
+                )
+            )
+        if isinstance(spec, dict) and spec.get("owned_by"):
+            ent.owned_by = str(spec["owned_by"])
+            ent.ownership_source = "front matter hint"
+    return bool(domain.entities)
+
+
+def apply_relation_hints(domain: Domain, hints: dict[str, Any]) -> None:
+    """Front matter ``relations:`` entries ('task many_to_one project' or mappings)."""
+    raw = hints.get("relations")
+    if not isinstance(raw, list):
+        return
+    for item in raw:
+        if isinstance(item, dict):
+            src, tgt, kind = (
+                str(item.get("source", "")),
+                str(item.get("target", "")),
+                str(item.get("kind", "many_to_one")),
+            )
+        else:
+            parts = str(item).split()
+            if len(parts) != 3:
+                continue
+            src, kind, tgt = parts
+        s, t = domain.resolve(src), domain.resolve(tgt) or ("user" if tgt == "user" else None)
+        if s and t and kind in {"many_to_one", "one_to_many", "many_to_many", "one_to_one"}:
+            domain.relations = [r for r in domain.relations if {r.source, r.target} != {s, t}]
+            domain.add_relation(s, t, kind, "from the request's front matter")  # type: ignore[arg-type]
+
+
+def ensure_minimum(domain: Domain) -> None:
+    """Every entity needs at least one descriptive field; a request with no entity gets 'item'."""
+    if not domain.entities:
+        domain.entities["item"] = EntitySpec(
+            "item",
+            [
+                FieldSpec("name", "string", description="name"),
+                FieldSpec("description", "text", required=False, description="description"),
+            ],
+            source=domain.sentences[0] if domain.sentences else "",
+        )
+    for ent in domain.entities.values():
+        if not any(f.type not in {"reference"} for f in ent.fields):
+            ent.fields.insert(0, FieldSpec("name", "string", description="name"))

@@ -1,0 +1,358 @@
+"""Step 4: resources -> an OpenAPI 3.1 document plus the endpoint table."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, cast
+
+from featureline.artifacts.api_spec import (
+    ApiSpecArtifact,
+    AuthPolicy,
+    Endpoint,
+    ErrorModel,
+    HttpMethod,
+    RateLimitPolicy,
+)
+from featureline.artifacts.requirements import RequirementsArtifact
+from featureline.providers.builtin.resources import (
+    OPS,
+    Col,
+    Resource,
+    build_resources,
+    map_requirements,
+)
+
+PROBLEM = {"$ref": "#/components/schemas/Problem"}
+ERRORS = {
+    "create": [401, 409, 422, 429],
+    "list": [401, 422, 429],
+    "get": [401, 404],
+    "update": [401, 404, 409, 422],
+    "delete": [401, 404],
+}
+SUCCESS = {"create": 201, "list": 200, "get": 200, "update": 200, "delete": 204}
+TITLES = {
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+}
+
+
+def col_schema(c: Col) -> dict[str, Any]:
+    """JSON schema of a column value (decimals are strings so no precision is lost)."""
+    t = c.ftype
+    s: dict[str, Any]
+    if t == "reference" or c.name == "id":
+        s = {"type": "integer", "minimum": 1}
+    elif t == "integer":
+        s = {"type": "integer"}
+    elif t == "decimal":
+        s = {"type": "string", "format": "decimal", "pattern": r"^-?\d{1,10}(\.\d{1,2})?$"}
+    elif t == "boolean":
+        s = {"type": "boolean"}
+    elif t in {"date", "datetime"}:
+        s = {"type": "string", "format": "date" if t == "date" else "date-time"}
+    elif t == "enum":
+        s = {"type": "string", "enum": list(c.enum_values)}
+    elif t == "email":
+        s = {"type": "string", "format": "email", "maxLength": 320}
+    elif t == "url":
+        s = {"type": "string", "format": "uri", "maxLength": 2048}
+    elif t == "text":
+        s = {"type": "string", "maxLength": 10000}
+    else:
+        s = {"type": "string", "maxLength": 200}
+    if t == "integer" and c.minimum is not None:
+        s["minimum"] = int(c.minimum)
+    if t == "integer" and c.maximum is not None:
+        s["maximum"] = int(c.maximum)
+    if c.description:
+        s["description"] = c.description
+    return s
+
+
+def _nullable(s: dict[str, Any]) -> dict[str, Any]:
+    return {"anyOf": [s, {"type": "null"}]}
+
+
+def schemas_for(res: Resource) -> dict[str, Any]:
+    body = res.body_cols
+    props = {c.name: col_schema(c) for c in body}
+    links = {
+        j.field_name: {"type": "array", "items": {"type": "integer", "minimum": 1}}
+        for j in res.joins
+    }
+    create = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {**props, **links},
+        "required": [c.name for c in body if not c.nullable and c.default is None],
+    }
+    update = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            **{
+                k: (_nullable(v) if next(c for c in body if c.name == k).nullable else v)
+                for k, v in props.items()
+            },
+            **links,
+        },
+    }
+    out_props = {
+        c.name: (_nullable(col_schema(c)) if c.nullable else col_schema(c)) for c in res.cols
+    }
+    out_props.update(links)
+    out = {
+        "type": "object",
+        "properties": out_props,
+        "required": [c.name for c in res.cols] + list(links),
+    }
+    page = {
+        "type": "object",
+        "required": ["items", "total", "limit", "offset"],
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{res.cls}"}},
+            "total": {"type": "integer"},
+            "limit": {"type": "integer"},
+            "offset": {"type": "integer"},
+        },
+    }
+    return {
+        f"{res.cls}Create": create,
+        f"{res.cls}Update": update,
+        res.cls: out,
+        f"{res.cls}Page": page,
+    }
+
+
+def list_parameters(res: Resource) -> list[dict[str, Any]]:
+    params: list[dict[str, Any]] = [
+        {
+            "name": "limit",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 20},
+        },
+        {
+            "name": "offset",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 0, "default": 0},
+        },
+        {
+            "name": "sort",
+            "in": "query",
+            "schema": {
+                "type": "string",
+                "default": "-created_at",
+                "enum": [v for s in res.sortable for v in (s, "-" + s)],
+            },
+        },
+    ]
+    cols = {c.name: c for c in res.cols}
+    for param, col in res.filters:
+        schema = col_schema(cols[col]) if col in cols else {"type": "integer", "minimum": 1}
+        params.append(
+            {"name": param, "in": "query", "schema": schema, "description": f"filter by {param}"}
+        )
+    if res.search:
+        params.append(
+            {
+                "name": "q",
+                "in": "query",
+                "schema": {"type": "string", "maxLength": 200},
+                "description": "substring search in " + ", ".join(res.search),
+            }
+        )
+    if res.overdue:
+        params.append(
+            {
+                "name": "due_before",
+                "in": "query",
+                "schema": {"type": "string", "format": "date"},
+                "description": f"only rows whose {res.overdue} is before this date",
+            }
+        )
+    return params
+
+
+def _operation(res: Resource, op: str, fr_ids: list[str]) -> dict[str, Any]:
+    resp: dict[str, Any] = {}
+    code = SUCCESS[op]
+    if op == "delete":
+        resp["204"] = {"description": "deleted"}
+    else:
+        ref = (
+            f"#/components/schemas/{res.cls}Page"
+            if op == "list"
+            else f"#/components/schemas/{res.cls}"
+        )
+        resp[str(code)] = {
+            "description": "OK",
+            "content": {"application/json": {"schema": {"$ref": ref}}},
+        }
+    for e in ERRORS[op]:
+        resp[str(e)] = {"$ref": f"#/components/responses/{TITLES[e].replace(' ', '')}"}
+    o: dict[str, Any] = {
+        "operationId": res.op_id(op),
+        "summary": f"{op.capitalize()} {res.title}",
+        "tags": [res.table],
+        "responses": resp,
+        "description": "Requirements: " + (", ".join(fr_ids) or "CRUD convention"),
+    }
+    if op in {"get", "update", "delete"}:
+        o["parameters"] = [
+            {
+                "name": "id",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        ]
+    if op == "list":
+        o["parameters"] = list_parameters(res)
+    if op in {"create", "update"}:
+        name = f"{res.cls}{'Create' if op == 'create' else 'Update'}"
+        o["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}},
+        }
+    return o
+
+
+def rate_limit(req: RequirementsArtifact) -> RateLimitPolicy:
+    for n in req.non_functional:
+        if n.metric.startswith("rate limit"):
+            per = {"requests/second": 1, "requests/minute": 60, "requests/hour": 3600}.get(
+                n.unit, 60
+            )
+            return RateLimitPolicy(
+                requests=int(n.target),
+                per_seconds=per,
+                scope="token",
+                description=f"{n.id}: {n.description}; 429 with Retry-After when exceeded",
+            )
+    return RateLimitPolicy(
+        requests=600,
+        per_seconds=60,
+        scope="user",
+        description="default limit (none stated); 429 with Retry-After when exceeded",
+    )
+
+
+def build_api_spec(req: RequirementsArtifact, feedback: tuple[str, ...] = ()) -> ApiSpecArtifact:
+    resources = build_resources(req)
+    mapping = map_requirements(req, resources)
+    api_key = any(a.name == "api_client" for a in req.actors)
+    paths: dict[str, Any] = {
+        "/v1/health": {
+            "get": {
+                "operationId": "get_health",
+                "summary": "Liveness and database check",
+                "security": [],
+                "tags": ["health"],
+                "responses": {
+                    "200": {
+                        "description": "service is healthy",
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "properties": {"status": {"type": "string"}},
+                                }
+                            }
+                        },
+                    }
+                },
+            }
+        }
+    }
+    endpoints = [
+        Endpoint(
+            method="GET",
+            path="/v1/health",
+            operation_id="get_health",
+            summary="Liveness and database check",
+            requirement_ids=[],
+            auth_required=False,
+            success_status=200,
+        )
+    ]
+    schemas: dict[str, Any] = {
+        "Problem": {
+            "type": "object",
+            "description": "RFC 9457 problem details",
+            "required": ["type", "title", "status"],
+            "properties": {
+                "type": {"type": "string"},
+                "title": {"type": "string"},
+                "status": {"type": "integer"},
+                "detail": {"type": "string"},
+                "instance": {"type": "string"},
+            },
+        }
+    }
+    for res in resources:
+        schemas.update(schemas_for(res))
+        for op in OPS:
+            ids = sorted(
+                (fid for fid, ops in mapping.items() if (res.entity, op) in ops),
+                key=lambda i: int(i.split("-")[1]),
+            )
+            method, path = res.endpoint(op)
+            paths.setdefault(path, {})[method.lower()] = _operation(res, op, ids)
+            endpoints.append(
+                Endpoint(
+                    method=cast(HttpMethod, method),
+                    path=path,
+                    operation_id=res.op_id(op),
+                    summary=f"{op.capitalize()} {res.title}",
+                    requirement_ids=ids,
+                    success_status=SUCCESS[op],
+                    error_statuses=ERRORS[op],
+                )
+            )
+    responses = {
+        TITLES[c].replace(" ", ""): {
+            "description": TITLES[c],
+            "content": {"application/problem+json": {"schema": PROBLEM}},
+        }
+        for c in TITLES
+    }
+    scheme = (
+        {"type": "apiKey", "in": "header", "name": "X-API-Key"}
+        if api_key
+        else {"type": "http", "scheme": "bearer"}
+    )
+    doc = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": req.title,
+            "version": "1.0.0",
+            "description": req.summary + " Generated by featureline's builtin generator.",
+        },
+        "servers": [{"url": "http://localhost:8000"}],
+        "security": [{"auth": []}],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "responses": responses,
+            "securitySchemes": {"auth": scheme},
+        },
+    }
+    _ = feedback
+    return ApiSpecArtifact(
+        openapi_json=json.dumps(doc, indent=2, sort_keys=False),
+        endpoints=endpoints,
+        error_model=ErrorModel(),
+        auth=AuthPolicy(
+            scheme="api_key" if api_key else "bearer",
+            description=("X-API-Key header" if api_key else "Authorization: Bearer <token>")
+            + "; the token's sha256 is looked up in users.token_hash. Missing or unknown "
+            "credentials give 401; another user's owned rows answer 404.",
+        ),
+        versioning="URL prefix /v1; breaking changes get /v2, additive changes stay in /v1",
+        rate_limit=rate_limit(req),
+    )

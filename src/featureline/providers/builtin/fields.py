@@ -1,0 +1,201 @@
+"""Turn a noun phrase from a field list ("an optional due date") into a typed field.
+
+Types come from the field's name: an engineer reading "unit price" expects a decimal,
+"start time" a timestamp, "published flag" a boolean. Money is never a float.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from featureline.artifacts.requirements import FieldType
+from featureline.providers.builtin.text import singular, snake
+
+FILLER = {
+    "a",
+    "an",
+    "the",
+    "its",
+    "their",
+    "his",
+    "her",
+    "optional",
+    "optionally",
+    "choosing",
+    "some",
+    "own",
+    "any",
+    "custom",
+    "chosen",
+    "new",
+}
+FORMAT_WORDS = {"markdown", "plain", "html", "rich"}
+TAG_WORDS = {"tag", "label"}
+USER_REFERENCE_NAMES = {
+    "owner",
+    "assignee",
+    "author",
+    "creator",
+    "reporter",
+    "reviewer",
+    "approver",
+}
+UNIQUE_BY_NATURE = {"sku", "slug", "isbn", "alias", "code"}
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """A typed field of an entity, before it becomes an EntityField."""
+
+    name: str
+    type: FieldType
+    required: bool = True
+    unique: bool = False
+    description: str = ""
+    enum_values: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    references: str | None = None
+
+
+@dataclass(frozen=True)
+class ParsedItem:
+    """One item of a field list: a field, or a many-to-many link to another noun (tags)."""
+
+    field: FieldSpec | None = None
+    many_to_many: str | None = None
+
+
+def parse_item(item: str) -> ParsedItem | None:
+    """Parse one comma-separated item of a field list; None when it is not a field."""
+    text = item.strip().strip(".").lower()
+    if not text or text.startswith(("who must", "which", "that ", "each ", "so ", "but ")):
+        return None
+    required = not re.search(r"\boptional(ly)?\b", text)
+    unique = "(unique)" in text or re.search(r"\bunique\b", text) is not None
+    enum_values: tuple[str, ...] = ()
+    paren = re.search(r"\(([^)]*)\)", text)
+    if paren and "," in paren.group(1):
+        enum_values = tuple(
+            snake(v) for v in re.split(r",|\bor\b|\band\b", paren.group(1)) if snake(v)
+        )
+    text = re.sub(r"\([^)]*\)", " ", text)
+    minimum = maximum = None
+    rng = re.search(r"\bfrom\s+(-?\d+(?:\.\d+)?)\s+to\s+(-?\d+(?:\.\d+)?)", text)
+    if rng:
+        minimum, maximum = float(rng.group(1)), float(rng.group(2))
+        text = text[: rng.start()]
+    who = re.match(r"who\s+(\w+)", text)
+    if who:
+        name = f"{who.group(1)}_by"
+        return ParsedItem(
+            field=FieldSpec(
+                name,
+                "reference",
+                required,
+                description=f"the user who {who.group(1)}",
+                references="user",
+            )
+        )
+    m2m = re.match(r"(?:any number of|one or more|several|many|multiple)\s+(\w+)", text)
+    words = [w for w in re.findall(r"[a-z0-9]+", text) if w not in FILLER]
+    if m2m or (len(words) == 1 and singular(words[0]) in TAG_WORDS and words[0].endswith("s")):
+        target = singular(m2m.group(1) if m2m else words[0])
+        return ParsedItem(many_to_many=target)
+    description = ""
+    fmt = [w for w in words if w in FORMAT_WORDS]
+    if fmt:
+        description = f"{fmt[0]} text"
+        words = [w for w in words if w not in FORMAT_WORDS]
+    if words[:2] == ["number", "of"]:
+        words = words[2:]
+        minimum = 0.0 if minimum is None else minimum
+    if words and words[-1] == "flag":
+        words = words[:-1]
+    if not words or len(words) > 3 or any(w.isdigit() for w in words):
+        return None
+    name = snake(" ".join(words))
+    ftype, refs, lo, hi = infer_type(name, enum_values)
+    return ParsedItem(
+        field=FieldSpec(
+            name=name,
+            type=ftype,
+            required=required,
+            unique=unique or name in UNIQUE_BY_NATURE,
+            description=description or describe(name, ftype),
+            enum_values=enum_values,
+            minimum=minimum if minimum is not None else lo,
+            maximum=maximum if maximum is not None else hi,
+            references=refs,
+        )
+    )
+
+
+def infer_type(
+    name: str, enum_values: tuple[str, ...] = ()
+) -> tuple[FieldType, str | None, float | None, float | None]:
+    """(type, referenced entity, minimum, maximum) for a field name."""
+    last = name.rsplit("_", 1)[-1]
+    if enum_values:
+        return "enum", None, None, None
+    if "email" in name:
+        return "email", None, None, None
+    if last in {"url", "link", "website", "homepage"}:
+        return "url", None, None, None
+    if last in {"amount", "price", "cost", "fee", "fine", "total", "balance", "salary", "share"}:
+        return "decimal", None, 0.0, None
+    if last in {"weight", "height", "length", "width", "volume"}:
+        return "decimal", None, 0.0, None
+    if last in {"timestamp"} or name.endswith("_at") or last == "time":
+        return "datetime", None, None, None
+    if last in {"date", "day", "birthday"} or name in {"expiry", "deadline"}:
+        return "date", None, None, None
+    if last in {"year"}:
+        return "integer", None, 0.0, None
+    if last in {"count", "capacity", "quantity", "copies", "seats", "level", "stock", "age"}:
+        return "integer", None, 0.0, None
+    if last in {"priority", "rating", "score"}:
+        return "integer", None, None, None
+    if last in {"published", "active", "enabled", "disabled", "archived", "done", "flag"}:
+        return "boolean", None, None, None
+    if name.startswith(("is_", "has_")):
+        return "boolean", None, None, None
+    if last in USER_REFERENCE_NAMES:
+        return "reference", "user", None, None
+    if last in {
+        "description",
+        "notes",
+        "note",
+        "body",
+        "content",
+        "text",
+        "reason",
+        "bio",
+        "summary",
+        "comment",
+        "authors",
+        "message",
+    }:
+        return "text", None, None, None
+    if last == "uuid":
+        return "uuid", None, None, None
+    return "string", None, None, None
+
+
+def describe(name: str, ftype: FieldType) -> str:
+    """A short human description of a field from its name and type."""
+    words = name.replace("_", " ")
+    hints: dict[str, str] = {
+        "decimal": "exact decimal, never floating point",
+        "datetime": "timestamp with time zone (ISO 8601)",
+        "date": "calendar date (ISO 8601)",
+        "url": "absolute http(s) URL",
+        "email": "email address",
+        "reference": "reference to the user",
+        "boolean": "true/false",
+    }
+    extra = hints.get(ftype)
+    if name == "currency":
+        extra = "ISO 4217 currency code"
+    return f"{words} ({extra})" if extra else words

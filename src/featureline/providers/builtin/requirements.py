@@ -1,0 +1,511 @@
+"""Step 1: domain model -> RequirementsArtifact (FRs per operation, NFRs with targets)."""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol
+
+from featureline.artifacts.requirements import (
+    Actor,
+    Entity,
+    EntityField,
+    FunctionalRequirement,
+    NonFunctionalRequirement,
+    Relation,
+    RequirementsArtifact,
+)
+from featureline.providers.builtin.analysis import Domain, EntitySpec, analyse
+from featureline.providers.builtin.text import plural, shorten, title_words
+from featureline.request import FeatureRequest
+
+GENERATOR_NOTE = (
+    "Produced by featureline's deterministic builtin generator (heuristic English parsing), "
+    "not by a language model: review entities, fields and rules before building on them."
+)
+DEFERRED_NOTE = "not implemented by the builtin specialist"
+RULE_WORDS = re.compile(
+    r"\b(never|at most|at least|up to|no more than|twice|fine|overbook\w*|negative|split|"
+    r"balance|report|export|renew|redirect\w*|cancel\w*|only the|must be an?|admins?|"
+    r"moderators?|void\w*|audit\w*|threshold|queue|history|per day)\b"
+)
+
+
+def build_requirements(
+    request: FeatureRequest, feedback: tuple[str, ...] = ()
+) -> RequirementsArtifact:
+    """Analyse the request and lay out functional and non-functional requirements."""
+    domain = analyse(request)
+    frs: list[FunctionalRequirement] = []
+    used: set[str] = set()
+
+    def add(
+        title: str,
+        description: str,
+        criteria: list[str],
+        source: str = "",
+        priority: str = "must",
+        deferred: bool = False,
+    ) -> None:
+        frs.append(
+            FunctionalRequirement(
+                id=f"FR-{len(frs) + 1}",
+                title=title,
+                description=description,
+                priority=priority if not deferred else "could",  # type: ignore[arg-type]
+                acceptance_criteria=criteria,
+                source=source,
+                status="deferred" if deferred else "planned",
+                status_note=DEFERRED_NOTE if deferred else "",
+            )
+        )
+        if source:
+            used.add(source)
+
+    for ent in domain.entities.values():
+        _entity_requirements(domain, ent, add)
+    for sentence in domain.sentences:
+        _sentence_requirements(domain, sentence, used, add)
+    nfrs = _non_functional(domain)
+    for n in nfrs:
+        used.add(n.source)
+    open_questions = [
+        f"How should this be enforced: \u201c{shorten(f.source or f.title, 140)}\u201d?"
+        for f in frs
+        if f.status == "deferred"
+    ]
+    for sentence in domain.sentences:
+        if sentence not in used:
+            open_questions.append(
+                f"Not understood by the generator, please clarify: \u201c{sentence}\u201d"
+            )
+    assumptions = [
+        GENERATOR_NOTE,
+        "Every endpoint requires authentication ("
+        + ("an API key" if domain.auth_scheme == "api_key" else "a bearer token")
+        + ") and resolves the calling user; roles are recorded but not enforced.",
+        "Every table gets created_at/updated_at timestamps; "
+        "lists are paginated and newest first by default.",
+        "Money and measured quantities are exact decimals, never floating point.",
+    ]
+    assumptions += [
+        f"Reviewer feedback considered (recorded by the generator): {c}" for c in feedback
+    ]
+    return RequirementsArtifact(
+        title=_title(request, domain),
+        summary=_summary(domain, frs, nfrs),
+        actors=[Actor(name=k, description=v) for k, v in domain.actors.items()],
+        entities=[_entity(e) for e in domain.entities.values()],
+        relations=[
+            Relation(source=r.source, target=r.target, kind=r.kind, description=r.description)
+            for r in domain.relations
+        ],
+        functional=frs,
+        non_functional=nfrs,
+        assumptions=assumptions,
+        open_questions=open_questions,
+        out_of_scope=[
+            "User registration and token issuance (users "
+            "and tokens are provisioned outside the service)",
+            "A web front end",
+        ],
+    )
+
+
+def _entity(ent: EntitySpec) -> Entity:
+    return Entity(
+        name=ent.name,
+        description=f"a {title_words(ent.name)}"
+        + (f" (from: \u201c{shorten(ent.source, 100)}\u201d)" if ent.source else ""),
+        fields=[
+            EntityField(
+                name=f.name,
+                type=f.type,
+                required=f.required,
+                unique=f.unique,
+                description=f.description,
+                enum_values=list(f.enum_values),
+                minimum=f.minimum,
+                maximum=f.maximum,
+                references=f.references,
+            )
+            for f in ent.fields
+        ],
+        owned_by=ent.owned_by,
+    )
+
+
+def _field_rules(ent: EntitySpec) -> list[str]:
+    rules = []
+    for f in ent.fields:
+        if f.enum_values:
+            rules.append(
+                f"{f.name} must be one of {', '.join(f.enum_values)}; "
+                "anything else is rejected with 422"
+            )
+        if f.minimum is not None and f.maximum is not None:
+            rules.append(
+                f"{f.name} must be between {f.minimum:g} and {f.maximum:g}; values outside give 422"
+            )
+        elif f.minimum is not None:
+            rules.append(f"{f.name} must be at least {f.minimum:g}; smaller values give 422")
+        if f.type == "decimal":
+            rules.append(
+                f"{f.name} is stored and returned as an exact decimal string, never a float"
+            )
+        if f.unique:
+            rules.append(f"a duplicate {f.name} is rejected with 409")
+    return rules
+
+
+def _entity_requirements(domain: Domain, ent: EntitySpec, add: _Adder) -> None:
+    name, many = title_words(ent.name), title_words(plural(ent.name))
+    path = "/v1/" + plural(ent.name).replace("_", "-")
+    required = [f.name for f in ent.fields if f.required]
+    add(
+        f"Create {name}",
+        f"An authenticated user creates a {name}.",
+        [
+            f"POST {path} with {', '.join(required) or 'the fields'} "
+            f"returns 201 and the stored {name}",
+            "a missing or malformed field returns 422 application/problem+json",
+            "a request without credentials returns 401",
+            *_field_rules(ent),
+        ],
+        ent.source,
+    )
+    listing = domain.listings.get(ent.name)
+    lsrc = listing.sources[0] if listing else ""
+    add(
+        f"List {many}",
+        f"An authenticated user lists {many}, page by page, newest first.",
+        [
+            f"GET {path} returns 200 with items, total, limit and offset",
+            "limit (1-100, default 20) and offset page through the results",
+            "results are ordered newest first (sort=-created_at) unless sort says otherwise",
+        ],
+        lsrc,
+    )
+    add(
+        f"Get {name}",
+        f"Read one {name} by id.",
+        [
+            f"GET {path}/{{id}} returns 200 with the {name}",
+            "an unknown id returns 404 problem+json",
+        ],
+        priority="should",
+    )
+    add(
+        f"Update {name}",
+        f"Change some fields of a {name}.",
+        [
+            f"PATCH {path}/{{id}} with any subset of fields returns 200 with the updated {name}",
+            "invalid values return 422; an unknown id returns 404",
+        ],
+        priority="must" if "edit" in lsrc.lower() else "should",
+    )
+    add(
+        f"Delete {name}",
+        f"Remove a {name}.",
+        [f"DELETE {path}/{{id}} returns 204", f"a later GET {path}/{{id}} returns 404"],
+        priority="must" if "delete" in lsrc.lower() else "should",
+    )
+    if listing and listing.filters:
+        add(
+            f"Filter {many} by {', '.join(listing.filters)}",
+            f"Narrow the {many} list by {', '.join(listing.filters)}.",
+            [
+                f"GET {path}?{_param(domain, ent, f)}=... returns only matching {many}"
+                for f in listing.filters
+            ],
+            listing.sources[0],
+        )
+    if listing and listing.search:
+        add(
+            f"Search {many} by {', '.join(listing.search)}",
+            f"Case-insensitive substring search over {', '.join(listing.search)}.",
+            [
+                f"GET {path}?q=text returns {many} whose "
+                f"{' or '.join(listing.search)} contains the text"
+            ],
+            listing.sources[0],
+        )
+    if listing and listing.overdue:
+        due = next(f.name for f in ent.fields if f.name.startswith("due"))
+        add(
+            f"List overdue {many}",
+            f"Find {many} whose {due} has passed.",
+            [f"GET {path}?due_before=<date> returns only {many} with {due} before that date"],
+            next((s for s in listing.sources if "overdue" in s.lower()), listing.sources[0]),
+        )
+    if ent.owned_by:
+        add(
+            f"Restrict {many} to their owner",
+            f"A user sees and changes only their own {many}.",
+            [
+                f"another user's {name} is answered with 404 on GET, PATCH and DELETE",
+                f"GET {path} never lists another user's {many}",
+            ],
+            ent.ownership_source,
+        )
+
+
+def _param(domain: Domain, ent: EntitySpec, name: str) -> str:
+    spec = ent.field_named(name)
+    if spec is not None:
+        return f"{name}_id" if spec.type == "reference" else name
+    return f"{name}_id"
+
+
+class _Adder(Protocol):
+    """The ``add`` closure of build_requirements: appends one FR with the next id."""
+
+    def __call__(
+        self,
+        title: str,
+        description: str,
+        criteria: list[str],
+        source: str = "",
+        priority: str = "must",
+        deferred: bool = False,
+    ) -> None: ...
+
+
+def _sentence_requirements(domain: Domain, sentence: str, used: set[str], add: _Adder) -> None:
+    """Rules stated in prose: planned when the generated service enforces them, else deferred."""
+    low = sentence.lower()
+    mentioned = [e for e in domain.entities if re.search(rf"\b{title_words(e)}", low)]
+    subject = title_words(mentioned[0]) if mentioned else "the service"
+    adder = add
+    if "floating point" in low or re.search(r"\bmoney\b", low):
+        adder(
+            "Store amounts as exact decimals",
+            "Money is stored and exchanged as decimals.",
+            [
+                "amounts are NUMERIC in PostgreSQL and decimal strings in JSON",
+                "an amount with more than 2 decimal places is rejected with 422",
+            ],
+            sentence,
+        )
+        return
+    if re.search(r"\buntrusted\b|\bscripts?\b", low):
+        adder(
+            f"Treat {subject} text as untrusted input",
+            f"Stored {subject} text is returned as JSON data only, never as HTML.",
+            [
+                "every response is application/json or application/problem+json",
+                "responses carry X-Content-Type-Options: nosniff "
+                "and Content-Security-Policy: default-src 'none'",
+            ],
+            sentence,
+        )
+        return
+    if re.search(r"\bapprove\b.*\breject\b", low):
+        target = next(
+            (e for e in domain.entities if domain.entities[e].field_named("status")), None
+        )
+        if target:
+            adder(
+                f"Moderate {title_words(plural(target))}",
+                "Moderators approve or reject pending items with a reason.",
+                [
+                    f"new {title_words(plural(target))} start with status pending",
+                    "PATCH with status approved or rejected and a moderation_reason returns 200",
+                ],
+                sentence,
+            )
+    if re.search(r"\bdisable\b", low):
+        target = next(
+            (e for e in domain.entities if domain.entities[e].field_named("disabled")), None
+        )
+        if target:
+            adder(
+                f"Disable {title_words(target)}",
+                f"An owner disables a {title_words(target)}.",
+                [
+                    "PATCH with disabled=true returns 200 and "
+                    f"the {title_words(target)} shows disabled"
+                ],
+                sentence,
+            )
+    listing_extra = [e for e, spec in domain.listings.items() if sentence in spec.sources[1:]]
+    for e in listing_extra:
+        adder(
+            shorten(sentence, 70),
+            f"Served by the {title_words(plural(e))} list endpoint.",
+            [
+                f"GET /v1/{plural(e).replace('_', '-')} returns "
+                f"the {title_words(plural(e))} described"
+            ],
+            sentence,
+            "should",
+        )
+    if RULE_WORDS.search(low) and not _is_target(sentence):
+        adder(
+            shorten(sentence, 70),
+            f"Business rule stated in the request: {sentence}",
+            ["enforced by the service and covered by a test (to be designed)"],
+            sentence,
+            deferred=True,
+        )
+    elif (
+        sentence not in used
+        and mentioned
+        and re.search(
+            r"\b(save|saves|create|creates|add|adds|record|records|publish|publishes|write|writes)\b",
+            low,
+        )
+    ):
+        adder(
+            shorten(sentence, 70),
+            f"Served by the create endpoint of {subject}: {sentence}",
+            [f"POST /v1/{plural(mentioned[0]).replace('_', '-')} stores a new {subject}"],
+            sentence,
+            "should",
+        )
+    elif sentence not in used and not _is_target(sentence) and mentioned:
+        adder(
+            shorten(sentence, 70),
+            f"Stated in the request: {sentence}",
+            ["to be designed: the generator could not map this to an endpoint"],
+            sentence,
+            deferred=True,
+        )
+
+
+def _is_target(sentence: str) -> bool:
+    return bool(
+        re.search(r"\d+\s*(ms|milliseconds|per second|per minute|%)|\d{1,3}(,\d{3})+", sentence)
+    )
+
+
+def _num(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def _non_functional(domain: Domain) -> list[NonFunctionalRequirement]:
+    out: list[NonFunctionalRequirement] = []
+
+    def add(
+        category: str,
+        description: str,
+        metric: str,
+        comparator: str,
+        target: float,
+        unit: str,
+        source: str,
+    ) -> None:
+        out.append(
+            NonFunctionalRequirement.model_validate(
+                {
+                    "id": f"NFR-{len(out) + 1}",
+                    "category": category,
+                    "description": description,
+                    "metric": metric,
+                    "comparator": comparator,
+                    "target": target,
+                    "unit": unit,
+                    "source": source,
+                }
+            )
+        )
+
+    for s in domain.sentences:
+        low = s.lower()
+        subject = "the redirect path" if "redirect" in low else "list endpoints"
+        lat = re.search(
+            r"(?:under|below|within|less than)\s+(\d[\d,.]*)\s*(ms|milliseconds|s|seconds)\b", low
+        )
+        if lat:
+            pct = re.search(r"\bp?(9\d|50)(?:th)?\s*percentile|\bp(9\d|50)\b", low)
+            p = (pct.group(1) or pct.group(2)) if pct else "95"
+            value = _num(lat.group(1)) * (1000 if lat.group(2).startswith("s") else 1)
+            add(
+                "performance",
+                f"p{p} latency of {subject} under {value:g} ms",
+                f"p{p} latency of {subject}",
+                "<",
+                value,
+                "ms",
+                s,
+            )
+        for m in re.finditer(r"(\d[\d,]*)\s+(?:[a-z]+\s+)?per second", low):
+            add(
+                "scalability",
+                f"sustain {m.group(1)} requests per second on {subject}",
+                f"throughput of {subject}",
+                ">=",
+                _num(m.group(1)),
+                "rps",
+                s,
+            )
+        rate = re.search(
+            r"limited to (\d[\d,]*)\s+(?:[a-z]+\s+)?per (second|minute|hour)(?: per ([a-z ]+))?",
+            low,
+        )
+        if rate:
+            add(
+                "security",
+                f"rate limit of {rate.group(1)} per {rate.group(2)}"
+                + (f" per {rate.group(3)}" if rate.group(3) else ""),
+                f"rate limit: requests per {rate.group(2)} per {rate.group(3) or 'caller'}",
+                "<=",
+                _num(rate.group(1)),
+                f"requests/{rate.group(2)}",
+                s,
+            )
+        for m in re.finditer(r"(\d{1,3}(?:,\d{3})+|\d{4,})\s+([a-z]+)", low):
+            ent = domain.resolve(m.group(2))
+            if ent and "per" not in low[m.end() : m.end() + 5]:
+                add(
+                    "scalability",
+                    f"lists stay within the latency target with {m.group(1)} {m.group(2)} per user",
+                    f"{m.group(2)} per user while list p95 stays within target",
+                    ">=",
+                    _num(m.group(1)),
+                    "count",
+                    s,
+                )
+        av = re.search(r"(\d{2}(?:\.\d+)?)\s*%\s*(?:uptime|availability)", low)
+        if av:
+            add(
+                "availability",
+                f"availability of {av.group(1)}%",
+                "monthly availability",
+                ">=",
+                float(av.group(1)),
+                "%",
+                s,
+            )
+    if not any(n.metric.startswith("p") and "list" in n.metric for n in out):
+        add(
+            "performance",
+            "default target (the request states none for lists): list endpoints answer "
+            "quickly at the 95th percentile",
+            "p95 latency of list endpoints",
+            "<",
+            200.0,
+            "ms",
+            "",
+        )
+    return out
+
+
+def _summary(
+    domain: Domain, frs: list[FunctionalRequirement], nfrs: list[NonFunctionalRequirement]
+) -> str:
+    deferred = sum(1 for f in frs if f.status == "deferred")
+    return (
+        f"{domain.title}: {len(domain.entities)} entities ({', '.join(domain.entities)}), "
+        f"{len(frs)} functional requirements ({deferred} deferred) and {len(nfrs)} non-functional "
+        f"requirements, for {', '.join(domain.actors)}."
+    )
+
+
+def _title(request: FeatureRequest, domain: Domain) -> str:
+    """Keep a real title; replace one that is just the first words of the body."""
+    norm = " ".join(re.findall(r"[a-z0-9]+", request.title.lower()))
+    body = " ".join(re.findall(r"[a-z0-9]+", request.text.lower()))
+    if norm and not body.startswith(norm):
+        return request.title
+    names = [title_words(plural(e)) for e in list(domain.entities)[:2]]
+    return (" and ".join(names)).capitalize() + " service"

@@ -1,0 +1,338 @@
+"""RequirementsArtifact -> resources (tables, columns, list parameters, FR mapping).
+
+Schema, API, code, tests and docs are all generated from this one view of the
+requirements, so they agree with each other by construction. It reads only the
+requirements artifact (which a reviewer may have edited), never the request text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from featureline.artifacts.requirements import EntityField, RequirementsArtifact
+from featureline.providers.builtin.text import plural, singular, title_words
+
+OPS = ("create", "list", "get", "update", "delete")
+LOGICAL_TYPES = {
+    "string": "varchar(200)",
+    "text": "text",
+    "email": "varchar(320)",
+    "url": "varchar(2048)",
+    "integer": "integer",
+    "decimal": "decimal(12,2)",
+    "boolean": "boolean",
+    "date": "date",
+    "datetime": "timestamp",
+    "enum": "varchar(32)",
+    "uuid": "uuid",
+    "reference": "bigint",
+}
+
+
+@dataclass(frozen=True)
+class Col:
+    """One column, with what the API needs to know about it."""
+
+    name: str
+    ftype: str
+    logical: str
+    nullable: bool = False
+    unique: bool = False
+    fk_table: str | None = None
+    on_delete: str = "restrict"
+    enum_values: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    description: str = ""
+    writable: bool = True
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class JoinTable:
+    table: str
+    left: str
+    right: str
+    right_table: str
+    field_name: str
+
+
+@dataclass(frozen=True)
+class Resource:
+    entity: str
+    table: str
+    path: str
+    cols: tuple[Col, ...]
+    owned: bool
+    joins: tuple[JoinTable, ...]
+    filters: tuple[tuple[str, str], ...]
+    search: tuple[str, ...]
+    overdue: str | None
+
+    @property
+    def module(self) -> str:
+        return self.table
+
+    @property
+    def cls(self) -> str:
+        return "".join(w.capitalize() for w in self.entity.split("_"))
+
+    @property
+    def title(self) -> str:
+        return title_words(self.entity)
+
+    def op_id(self, op: str) -> str:
+        return f"{op}_{self.table if op == 'list' else self.entity}"
+
+    def endpoint(self, op: str) -> tuple[str, str]:
+        item = self.path + "/{id}"
+        return {
+            "create": ("POST", self.path),
+            "list": ("GET", self.path),
+            "get": ("GET", item),
+            "update": ("PATCH", item),
+            "delete": ("DELETE", item),
+        }[op]
+
+    @property
+    def body_cols(self) -> tuple[Col, ...]:
+        return tuple(c for c in self.cols if c.writable)
+
+    @property
+    def sortable(self) -> tuple[str, ...]:
+        keys = ["created_at"] + [
+            c.name
+            for c in self.cols
+            if c.ftype in {"date", "datetime", "integer", "decimal", "string"} and c.writable
+        ]
+        return tuple(dict.fromkeys(keys))
+
+
+def table_name(entity: str) -> str:
+    return "users" if entity == "user" else plural(entity)
+
+
+def build_resources(req: RequirementsArtifact) -> list[Resource]:
+    """One resource per entity, in dependency order (referenced tables first)."""
+    names = [e.name for e in req.entities if e.name != "user"]
+    parents: dict[str, list[str]] = {n: [] for n in names}
+    for r in req.relations:
+        if r.kind in {"many_to_one", "one_to_one"} and r.source in parents:
+            parents[r.source].append(r.target)
+        elif r.kind == "one_to_many" and r.target in parents:
+            parents[r.target].append(r.source)
+    out: list[Resource] = []
+    for ent in _topo(req, names, parents):
+        out.append(_resource(req, ent, parents[ent]))
+    return out
+
+
+def _topo(req: RequirementsArtifact, names: list[str], parents: dict[str, list[str]]) -> list[str]:
+    done: list[str] = []
+    pending = list(names)
+    while pending:
+        progress = False
+        for n in list(pending):
+            if all(p in done or p not in names or p == n for p in parents[n]):
+                done.append(n)
+                pending.remove(n)
+                progress = True
+        if not progress:
+            done.append(pending.pop(0))
+    return done
+
+
+def _col_for_field(f: EntityField, names: set[str]) -> Col:
+    if f.type == "reference":
+        target = f.references if f.references in names else "user"
+        return Col(
+            f"{f.name}_id",
+            "reference",
+            "bigint",
+            nullable=not f.required,
+            fk_table=table_name(target),
+            on_delete="set null" if not f.required else "restrict",
+            description=f.description,
+        )
+    default = None
+    nullable = not f.required
+    if f.type == "enum" and f.enum_values:
+        default, nullable = f.enum_values[0], False
+    if f.type == "boolean":
+        default, nullable = "false", False
+    return Col(
+        f.name,
+        f.type,
+        LOGICAL_TYPES[f.type],
+        nullable=nullable,
+        unique=f.unique,
+        enum_values=tuple(f.enum_values),
+        minimum=f.minimum,
+        maximum=f.maximum,
+        description=f.description,
+        default=default,
+    )
+
+
+def _resource(req: RequirementsArtifact, name: str, parents: list[str]) -> Resource:
+    ent = next(e for e in req.entities if e.name == name)
+    names = {e.name for e in req.entities}
+    cols: list[Col] = [Col("id", "integer", "bigint", writable=False, description="primary key")]
+    if ent.owned_by:
+        cols.append(
+            Col(
+                "owner_id",
+                "reference",
+                "bigint",
+                fk_table="users",
+                on_delete="cascade",
+                writable=False,
+                description="the user who owns this row",
+            )
+        )
+    for parent in dict.fromkeys(parents):
+        if parent == "user" or parent in names:
+            cols.append(
+                Col(
+                    f"{parent}_id",
+                    "reference",
+                    "bigint",
+                    fk_table=table_name(parent),
+                    on_delete="cascade",
+                    description=f"the {title_words(parent)} it belongs to",
+                )
+            )
+    for f in ent.fields:
+        if ent.owned_by and f.name == "owner":
+            continue
+        col = _col_for_field(f, names)
+        if all(c.name != col.name for c in cols):
+            cols.append(col)
+    cols.append(
+        Col("created_at", "datetime", "timestamp", writable=False, description="creation time")
+    )
+    cols.append(
+        Col("updated_at", "datetime", "timestamp", writable=False, description="last change")
+    )
+    joins = []
+    for r in req.relations:
+        if r.kind != "many_to_many" or name not in {r.source, r.target}:
+            continue
+        other = r.target if r.source == name else r.source
+        if other == "user":
+            joins.append(
+                JoinTable(f"{name}_members", f"{name}_id", "user_id", "users", "member_ids")
+            )
+        elif r.source == name and other in names:
+            joins.append(
+                JoinTable(
+                    f"{name}_{plural(other)}",
+                    f"{name}_id",
+                    f"{other}_id",
+                    table_name(other),
+                    f"{other}_ids",
+                )
+            )
+    res = Resource(
+        name,
+        table_name(name),
+        "/v1/" + table_name(name).replace("_", "-"),
+        tuple(cols),
+        bool(ent.owned_by),
+        tuple(joins),
+        (),
+        (),
+        None,
+    )
+    return _with_listing(req, res)
+
+
+def _with_listing(req: RequirementsArtifact, res: Resource) -> Resource:
+    many = title_words(plural(res.entity))
+    filters: list[tuple[str, str]] = []
+    search: list[str] = []
+    overdue = None
+    for fr in req.functional:
+        if fr.status != "planned":
+            continue
+        m = re.match(rf"^(Filter|Search) {re.escape(many)} by (.+)$", fr.title)
+        if m:
+            for word in [w.strip() for w in m.group(2).split(",")]:
+                if m.group(1) == "Search":
+                    if any(c.name == word for c in res.cols):
+                        search.append(word)
+                    continue
+                filters.extend(_filter(res, word))
+        if fr.title == f"List overdue {many}":
+            overdue = next((c.name for c in res.cols if c.name.startswith("due")), None)
+    return Resource(
+        res.entity,
+        res.table,
+        res.path,
+        res.cols,
+        res.owned,
+        res.joins,
+        tuple(dict.fromkeys(filters)),
+        tuple(dict.fromkeys(search)),
+        overdue,
+    )
+
+
+def _filter(res: Resource, word: str) -> list[tuple[str, str]]:
+    """(query parameter, column or 'join:<table>') for a filter word."""
+    for c in res.cols:
+        if c.name in {word, f"{word}_id"}:
+            return [(c.name, c.name)]
+    for j in res.joins:
+        if j.right == f"{singular(word)}_id":
+            return [(j.right, "join:" + j.table)]
+    return []
+
+
+def map_requirements(
+    req: RequirementsArtifact, resources: list[Resource]
+) -> dict[str, list[tuple[str, str]]]:
+    """FR id -> [(entity, op)]: which operations realise each planned requirement."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    by_title = {title_words(r.entity): r for r in resources}
+    by_many = {title_words(plural(r.entity)): r for r in resources}
+    for fr in req.functional:
+        if fr.status != "planned":
+            continue
+        m = re.match(r"^(Create|Get|Update|Delete) (.+)$", fr.title)
+        if m and m.group(2) in by_title:
+            out[fr.id] = [(by_title[m.group(2)].entity, m.group(1).lower())]
+            continue
+        m = re.match(r"^(?:List|List overdue|Filter|Search) (.+?)(?: by .+)?$", fr.title)
+        if m and m.group(1) in by_many:
+            out[fr.id] = [(by_many[m.group(1)].entity, "list")]
+            continue
+        m = re.match(r"^Restrict (.+) to their owner$", fr.title)
+        if m and m.group(1) in by_many:
+            out[fr.id] = [(by_many[m.group(1)].entity, op) for op in OPS]
+            continue
+        text = f"{fr.title} {fr.description} {fr.source}".lower()
+        hit = next((r for r in resources if re.search(rf"\b{title_words(r.entity)}", text)), None)
+        if hit is None:
+            hit = next(
+                (
+                    r
+                    for r in resources
+                    if any(
+                        c.name in {singular(w) for w in re.findall(r"[a-z_]+", text)}
+                        for c in r.body_cols
+                    )
+                ),
+                None,
+            )
+        if hit is None:
+            out[fr.id] = []
+            continue
+        op = "list"
+        if re.search(r"\b(disable|moderate|approve|edit|change|update)", text):
+            op = "update"
+        elif re.search(r"\b(store|untrusted|create|save|record|add)", text):
+            op = "create"
+        out[fr.id] = [(hit.entity, op)]
+    return out
