@@ -21,7 +21,7 @@ def test_front_matter_title_and_hints() -> None:
 def test_title_from_heading_or_first_words() -> None:
     assert parse_request("# Event booking\nOrganisers publish events.").title == "Event booking"
     assert parse_request("Users can save bookmarks with a URL, a title and tags").title == (
-        "Users can save bookmarks with a URL a"
+        "Users can save bookmarks"
     )
 
 

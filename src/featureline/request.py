@@ -49,8 +49,9 @@ def _title_from_body(body: str) -> str:
     heading = re.match(r"#+\s*(.+)", first)
     if heading:
         return heading.group(1).strip()
-    words = re.sub(r"[^\w\s'-]", " ", first).split()
-    return " ".join(words[:8]) or "Feature request"
+    clause = re.split(r"[,.;:!?]| with | and | so that | because ", first, maxsplit=1)[0]
+    words = re.sub(r"[^\w\s'-]", " ", clause).split()
+    return " ".join(words[:6]) or "Feature request"
 
 
 def read_request(arg: str) -> FeatureRequest:

@@ -143,6 +143,10 @@ def build_view(
         )
         for interrupt_id, value in interrupts
     ]
+    waiting = {p.step for p in pending}
+    for step in steps:
+        if step.id in waiting:  # the gate interrupted before it could write its status
+            step.status = "awaiting_review"
     return RunView(
         info=info,
         status=derive_status(steps, pending, has_next, process_alive),

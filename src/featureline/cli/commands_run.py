@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 from pathlib import Path
 from typing import Annotated
@@ -13,7 +14,6 @@ from featureline.api import Pipeline, Workspace
 from featureline.cli.context import CliState
 from featureline.cli.outcome import report_outcome
 from featureline.cli.progress import ProgressBoard
-from featureline.engine import RunOptions
 from featureline.errors import ReviewError
 from featureline.pipeline import GatePolicy
 from featureline.providers import PROVIDERS, make_specialist
@@ -96,9 +96,9 @@ def resume(
     """Continue a run from its last checkpoint (after a crash or an error)."""
     state: CliState = ctx.obj
     workspace = Workspace(make_specialist(provider, delay_s=builtin_delay), store=state.store)
-    spec = RunOptions.from_json(workspace.status(run_id).info.options).spec
+    board = ProgressBoard.continuing(workspace.status(run_id), state.console)
     state.console.print(f"resuming run {run_id} with the {workspace.specialist.name} specialist")
-    with ProgressBoard(spec, state.console) as board:
+    with board:
         view = workspace.resume(run_id, on_event=board)
     report_outcome(state.console, view)
 
@@ -124,8 +124,11 @@ def review(
         str, typer.Option("--comment", help="A note kept with an approval or edit.")
     ] = "",
     reviewer: Annotated[
-        str, typer.Option("--reviewer", envvar="FEATURELINE_REVIEWER", help="Who is reviewing.")
-    ] = "reviewer",
+        str | None,
+        typer.Option(
+            "--reviewer", envvar="FEATURELINE_REVIEWER", help="Who reviews [default: your login]."
+        ),
+    ] = None,
     provider: ProviderOption = None,
     builtin_delay: DelayOption = 0.0,
 ) -> None:
@@ -137,15 +140,14 @@ def review(
         raise ReviewError("--reject needs a comment saying what to change")
     edited = _read_edit(edit) if edit is not None else None
     workspace = Workspace(make_specialist(provider, delay_s=builtin_delay), store=state.store)
-    spec = RunOptions.from_json(workspace.status(run_id).info.options).spec
-    with ProgressBoard(spec, state.console) as board:
+    with ProgressBoard.continuing(workspace.status(run_id), state.console) as board:
         view = workspace.review(
             run_id,
             approve=approve,
             reject=reject,
             edit=edited,
             step=step,
-            reviewer=reviewer,
+            reviewer=reviewer or getpass.getuser(),
             comment=comment,
             on_event=board,
         )

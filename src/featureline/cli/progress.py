@@ -10,8 +10,9 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from featureline.engine import ProgressEvent
+from featureline.engine import ProgressEvent, RunOptions
 from featureline.pipeline import PipelineSpec
+from featureline.views import RunView
 
 STATUS_STYLE = {
     "pending": "dim",
@@ -44,7 +45,23 @@ class ProgressBoard:
     live: Live | None = None
 
     def __post_init__(self) -> None:
-        self.rows = {step.id: StepRow() for step in self.spec.steps}
+        if not self.rows:
+            self.rows = {step.id: StepRow() for step in self.spec.steps}
+
+    @classmethod
+    def continuing(cls, view: RunView, console: Console) -> ProgressBoard:
+        """A board for a resumed or reviewed run, starting from where each step stands."""
+        spec = RunOptions.from_json(view.info.options).spec
+        rows = {
+            step.id: StepRow(
+                status=step.status,
+                attempt=step.attempts,
+                duration_s=step.duration_s,
+                tokens=step.usage.total_tokens,
+            )
+            for step in view.steps
+        }
+        return cls(spec, console, rows)
 
     def __enter__(self) -> ProgressBoard:
         if self.console.is_terminal:
