@@ -47,5 +47,11 @@ def configure_logging(
 
 
 def get_logger(**bound: Any) -> Any:
-    """Return a logger with the given fields bound (e.g. ``run_id``, ``step``)."""
+    """Return a logger with the given fields bound (e.g. ``run_id``, ``step``).
+
+    A library must not chatter on its host's stdout: until the application configures
+    logging, only warnings and errors are shown, on stderr.
+    """
+    if not structlog.is_configured():
+        configure_logging(level="warning")
     return structlog.get_logger("featureline").bind(**bound)
