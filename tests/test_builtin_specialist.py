@@ -167,8 +167,10 @@ def test_openapi_valid_and_matches_endpoint_table(name: str) -> None:
     ops = {(m.upper(), p) for p, item in api.openapi["paths"].items() for m in item}
     assert ops == {(e.method, e.path) for e in api.endpoints}
     assert all(e.path.startswith("/v1/") for e in api.endpoints)
-    frs = {f.id for f in pipeline(name)["requirements"].functional}  # type: ignore[attr-defined]
-    assert all(set(e.requirement_ids) <= frs for e in api.endpoints)
+    requirements = pipeline(name)["requirements"]
+    assert isinstance(requirements, RequirementsArtifact)
+    known = {f.id for f in requirements.functional} | {n.id for n in requirements.non_functional}
+    assert all(e.requirement_ids and set(e.requirement_ids) <= known for e in api.endpoints)
 
 
 @pytest.mark.parametrize("name", NAMES)

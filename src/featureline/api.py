@@ -7,9 +7,9 @@ and a crash never leaves a connection behind.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from featureline.agents import AgentSpec, load_agents
 from featureline.artifacts import Artifact
@@ -22,7 +22,7 @@ from featureline.pipeline import GatePolicy, PipelineSpec, load_pipeline
 from featureline.providers import Specialist, make_specialist
 from featureline.request import FeatureRequest, read_request
 from featureline.runindex import RunInfo
-from featureline.store import open_store, resolve_store_url
+from featureline.store import Store, open_store, resolve_store_url
 from featureline.views import RunView
 
 
@@ -35,9 +35,25 @@ class Workspace:
     def __init__(self, specialist: Specialist | None = None, *, store: str | None = None) -> None:
         self.specialist = specialist or make_specialist(None)
         self.store_url = resolve_store_url(store)
+        self._open: ExitStack | None = None
+        self._store: Store | None = None
+
+    def __enter__(self) -> Self:
+        """Keep the store open across calls (required for an in-memory ``:memory:`` store)."""
+        self._open = ExitStack()
+        self._store = self._open.enter_context(open_store(self.store_url))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._open is not None:
+            self._open.close()
+        self._open, self._store = None, None
 
     @contextmanager
     def _engine(self) -> Iterator[Engine]:
+        if self._store is not None:
+            yield Engine(self._store, self.specialist)
+            return
         with open_store(self.store_url) as store:
             yield Engine(store, self.specialist)
 

@@ -7,7 +7,16 @@ from typing import Any
 from pydantic import ValidationError
 
 from featureline.artifacts import ARTIFACT_TYPES, Artifact
-from featureline.checks import api_spec, implementation, requirements, schema  # noqa: F401
+from featureline.checks import (  # noqa: F401  (importing registers the checks)
+    api_spec,
+    design,
+    docs,
+    implementation,
+    performance,
+    requirements,
+    schema,
+    testing,
+)
 from featureline.checks.base import CheckContext, Finding, checks_for
 
 

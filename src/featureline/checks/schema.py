@@ -1,38 +1,101 @@
-"""Schema checks: the SQLite DDL executes, and foreign keys point at real columns."""
+"""Schema checks: the DDL executes on SQLite and PostgreSQL, describes the tables it claims,
+its foreign keys resolve and are indexed, and every entity has a table."""
 
 from __future__ import annotations
 
 import sqlite3
 
-from featureline.artifacts import SchemaArtifact
+from featureline.artifacts import RequirementsArtifact, SchemaArtifact
 from featureline.checks.base import CheckContext, Finding, check
+from featureline.checks.databases import postgres_execute, postgres_url, sqlite_introspect
+from featureline.checks.naming import same_thing
+
+
+def _finding(name: str, location: str, message: str, severity: str = "error") -> Finding:
+    return Finding(check=name, severity=severity, location=location, message=message)  # type: ignore[arg-type]
 
 
 @check("schema", "schema.sqlite_executes")
 def sqlite_ddl_executes(artifact: SchemaArtifact, context: CheckContext) -> list[Finding]:
+    """The SQLite DDL runs, and creates exactly the tables and columns the artifact lists."""
+    name = "schema.sqlite_executes"
     ddl = artifact.ddl_for("sqlite")
     if ddl is None:
+        return [_finding(name, "ddl", "no sqlite DDL")]
+    try:
+        created = sqlite_introspect(ddl)
+    except sqlite3.Error as exc:
+        return [_finding(name, "ddl[sqlite]", f"SQLite rejects the DDL: {exc}")]
+    findings: list[Finding] = []
+    for table in artifact.tables:
+        real = created.get(table.name)
+        if real is None:
+            findings.append(
+                _finding(name, table.name, "table is listed but the DDL does not create it")
+            )
+            continue
+        missing = [c.name for c in table.columns if c.name not in real.columns]
+        if missing:
+            findings.append(_finding(name, table.name, f"DDL lacks column(s) {', '.join(missing)}"))
+    listed = {t.name for t in artifact.tables}
+    for extra in sorted(set(created) - listed):
+        findings.append(
+            _finding(name, extra, "the DDL creates a table the artifact does not list", "warning")
+        )
+    return findings
+
+
+@check("schema", "schema.postgres_executes")
+def postgres_ddl_executes(artifact: SchemaArtifact, context: CheckContext) -> list[Finding]:
+    """PostgreSQL is the production target: its DDL must run there, never a silent pass."""
+    name = "schema.postgres_executes"
+    ddl = artifact.ddl_for("postgresql")
+    if ddl is None:
+        return [_finding(name, "ddl", "no postgresql DDL")]
+    try:
+        error = postgres_execute(ddl)
+    except ConnectionError as exc:
         return [
-            Finding(
-                check="schema.sqlite_executes",
-                severity="error",
-                location="ddl",
-                message="no sqlite DDL",
+            _finding(
+                name,
+                "ddl[postgresql]",
+                f"not verified on PostgreSQL: no server reachable at {postgres_url()} ({exc}); "
+                "set FEATURELINE_PG_URL",
+                "warning",
             )
         ]
+    if error:
+        return [_finding(name, "ddl[postgresql]", f"PostgreSQL rejects the DDL: {error}")]
+    return []
+
+
+@check("schema", "schema.migrations")
+def migrations_round_trip(artifact: SchemaArtifact, context: CheckContext) -> list[Finding]:
+    """On SQLite: up creates the schema, down removes every table, up works again."""
+    name = "schema.migrations"
+    ups = [m for m in artifact.migrations if m.dialect == "sqlite"]
+    if not ups:
+        return [_finding(name, "migrations", "no sqlite migration")]
     connection = sqlite3.connect(":memory:")
     try:
-        connection.execute("PRAGMA foreign_keys = ON")
-        connection.executescript(ddl)
-    except sqlite3.Error as exc:
-        return [
-            Finding(
-                check="schema.sqlite_executes",
-                severity="error",
-                location="ddl[sqlite]",
-                message=f"SQLite rejects the DDL: {exc}",
+        for migration in ups:
+            connection.executescript(migration.up)
+        for migration in reversed(ups):
+            connection.executescript(migration.down)
+        left = [
+            r[0]
+            for r in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
             )
         ]
+        if left:
+            return [
+                _finding(name, "migrations", f"down migrations leave table(s) {', '.join(left)}")
+            ]
+        for migration in ups:
+            connection.executescript(migration.up)
+    except sqlite3.Error as exc:
+        return [_finding(name, "migrations", f"migration fails on SQLite: {exc}")]
     finally:
         connection.close()
     return []
@@ -45,15 +108,62 @@ def foreign_keys_resolve(artifact: SchemaArtifact, context: CheckContext) -> lis
     for table in artifact.tables:
         for column in table.columns:
             ref = column.references
-            if ref is None:
-                continue
-            if ref.table not in columns or ref.column not in columns[ref.table]:
+            if ref is not None and (
+                ref.table not in columns or ref.column not in columns[ref.table]
+            ):
                 findings.append(
-                    Finding(
-                        check="schema.foreign_keys",
-                        severity="error",
-                        location=f"{table.name}.{column.name}",
-                        message=f"references {ref.table}.{ref.column}, which does not exist",
+                    _finding(
+                        "schema.foreign_keys",
+                        f"{table.name}.{column.name}",
+                        f"references {ref.table}.{ref.column}, which does not exist",
                     )
                 )
+    return findings
+
+
+@check("schema", "schema.foreign_keys_indexed")
+def foreign_keys_indexed(artifact: SchemaArtifact, context: CheckContext) -> list[Finding]:
+    """Every FK column leads some index (or the primary key): joins and cascades stay fast."""
+    findings: list[Finding] = []
+    for table in artifact.tables:
+        leading = {index.columns[0] for index in table.indexes if index.columns}
+        pk = [c.name for c in table.columns if c.primary_key]
+        if pk:
+            leading.add(pk[0])
+        leading.update(c.name for c in table.columns if c.unique)
+        for constraint in table.constraints:
+            if constraint.kind == "unique":
+                leading.add(constraint.expression.split(",")[0].strip())
+        for column in table.columns:
+            if column.references is not None and column.name not in leading:
+                findings.append(
+                    _finding(
+                        "schema.foreign_keys_indexed",
+                        f"{table.name}.{column.name}",
+                        "foreign key column is not the leading column of any index",
+                    )
+                )
+    return findings
+
+
+@check("schema", "schema.entities_have_tables")
+def entities_have_tables(artifact: SchemaArtifact, context: CheckContext) -> list[Finding]:
+    requirements = context.find(RequirementsArtifact)
+    if requirements is None:
+        return [
+            _finding(
+                "schema.entities_have_tables",
+                "tables",
+                "no approved requirements to compare with: entity coverage not verified",
+                "warning",
+            )
+        ]
+    findings: list[Finding] = []
+    for entity in requirements.entities:
+        if not any(
+            t.entity == entity.name or same_thing(t.name, entity.name) for t in artifact.tables
+        ):
+            findings.append(
+                _finding("schema.entities_have_tables", entity.name, "entity has no table")
+            )
     return findings

@@ -275,7 +275,9 @@ def build_api_spec(req: RequirementsArtifact, feedback: tuple[str, ...] = ()) ->
             path="/v1/health",
             operation_id="get_health",
             summary="Liveness and database check",
-            requirement_ids=[],
+            requirement_ids=[
+                n.id for n in req.non_functional if n.metric == "latency of GET /v1/health"
+            ],
             auth_required=False,
             success_status=200,
         )

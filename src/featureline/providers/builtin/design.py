@@ -14,10 +14,18 @@ from featureline.artifacts.requirements import RequirementsArtifact
 
 def build_design(req: RequirementsArtifact, feedback: tuple[str, ...] = ()) -> DesignArtifact:
     planned = [f.id for f in req.functional if f.status == "planned"]
+    deferred = [f.id for f in req.functional if f.status == "deferred"]
     perf = [n for n in req.non_functional if n.category in {"performance", "scalability"}]
     api_key = any(a.name == "api_client" for a in req.actors)
     tight = any(n.unit == "ms" and n.target < 50 for n in perf)
     comps = [
+        Component(
+            name="client",
+            kind="client",
+            technology="any HTTP client holding a bearer token",
+            responsibilities=["calls the JSON API over HTTPS"],
+            serves=[],
+        ),
         Component(
             name="api",
             kind="api",
@@ -35,8 +43,16 @@ def build_design(req: RequirementsArtifact, feedback: tuple[str, ...] = ()) -> D
             name="service",
             kind="service",
             technology="Python modules per resource",
-            responsibilities=["business rules", "ownership checks", "parameterised SQL"],
-            serves=planned,
+            responsibilities=["business rules", "ownership checks", "parameterised SQL"]
+            + (
+                [
+                    f"owns the deferred rules {', '.join(deferred)} "
+                    "(not implemented by the builtin specialist)"
+                ]
+                if deferred
+                else []
+            ),
+            serves=planned + deferred,
         ),
         Component(
             name="database",
@@ -50,6 +66,7 @@ def build_design(req: RequirementsArtifact, feedback: tuple[str, ...] = ()) -> D
         ),
     ]
     flows = [
+        DataFlow(source="client", target="api", description="JSON over HTTPS", protocol="HTTPS"),
         DataFlow(
             source="api",
             target="service",
@@ -78,7 +95,7 @@ def build_design(req: RequirementsArtifact, feedback: tuple[str, ...] = ()) -> D
                 protocol="RESP",
             )
         )
-    lines = ["flowchart LR", "    client([client]) -->|HTTPS| api"]
+    lines = ["flowchart LR", "    client([client])"]
     lines += [f"    {f.source} -->|{f.protocol}| {f.target}" for f in flows]
     decisions = [
         Decision(

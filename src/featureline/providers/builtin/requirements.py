@@ -487,6 +487,16 @@ def _non_functional(domain: Domain) -> list[NonFunctionalRequirement]:
             "ms",
             "",
         )
+    add(
+        "availability",
+        "operations can probe liveness: GET /v1/health answers 200 while the database "
+        "is reachable (added by the builtin specialist; the request states no such target)",
+        "latency of GET /v1/health",
+        "<",
+        1000.0,
+        "ms",
+        "",
+    )
     return out
 
 
