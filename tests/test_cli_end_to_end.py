@@ -155,3 +155,42 @@ def test_export_refuses_hostile_generated_paths(tmp_path: Path) -> None:
     assert code == 2 and "refusing file path '../../outside.py'" in output
     assert not out.exists() or not any(out.rglob("*"))
     assert not (tmp_path.parent / "outside.py").exists()
+
+
+def test_trace_and_check_commands() -> None:
+    code, output = invoke("run", str(REQUESTS / "project-tasks.md"))
+    assert code == 0, output
+    run_id = run_id_from(output)
+    code, output = invoke("trace", run_id)
+    assert code == 0, output
+    assert (
+        "FR-1 Create project" in output and "POST /v1/projects" in output and "projects" in output
+    )
+    assert "deferred: not implemented" in output  # the builtin's honest gaps stay visible
+    code, output = invoke("check", run_id)
+    assert code == 0, output
+    assert output.count(" ok ") == 8
+
+
+def test_check_reports_errors_with_exit_1() -> None:
+    from featureline import Pipeline
+    from featureline.providers.builtin import BuiltinSpecialist
+    from featureline.providers.scripted import ScriptedSpecialist
+
+    broken = {
+        "overview": "x",
+        "components": [],
+        "data_flows": [],
+        "mermaid": "",
+        "decisions": [],
+        "security": [],
+    }
+    pipeline = Pipeline.load(
+        provider=ScriptedSpecialist({"design": [broken] * 3}, fallback=BuiltinSpecialist()),
+        gates="human",
+    )
+    view = pipeline.run(str(REQUESTS / "bookmarks.md"))
+    pipeline.review(view.info.run_id, approve=True)  # requirements
+    code, output = invoke("check", view.info.run_id, "design")
+    assert code == 1
+    assert "design.requirements_served" in output and "design.diagram" in output

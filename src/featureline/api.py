@@ -13,6 +13,7 @@ from typing import Any, Self
 
 from featureline.agents import AgentSpec, load_agents
 from featureline.artifacts import Artifact
+from featureline.checks import Finding
 from featureline.engine import Engine, ProgressCallback, RunOptions
 from featureline.errors import ReviewError
 from featureline.export import export_run
@@ -108,6 +109,13 @@ class Workspace:
         return {
             step.id: artifact for step in view.steps if (artifact := step.artifact()) is not None
         }
+
+    def recheck(
+        self, run_id: str, steps: list[str] | None = None
+    ) -> dict[str, list[Finding] | None]:
+        """Run the checks again on each step's stored artifact (approved, else latest)."""
+        with self._engine() as engine:
+            return engine.recheck(run_id, steps)
 
     def history(self, run_id: str) -> list[dict[str, Any]]:
         with self._engine() as engine:

@@ -17,6 +17,7 @@ from langgraph.types import Command
 
 from featureline.agents import AgentSpec
 from featureline.artifacts import ARTIFACT_TYPES
+from featureline.checks import CheckContext, Finding, run_checks
 from featureline.errors import FeaturelineError, PipelineFileError, ReviewError, RunFailure
 from featureline.gates import GateDecision
 from featureline.graph import build_graph, initial_state
@@ -238,6 +239,31 @@ class Engine:
         return build_view(
             info, options.spec, state, interrupts, bool(snapshot.next), alive, checkpoints
         )
+
+    def recheck(
+        self, run_id: str, steps: list[str] | None = None
+    ) -> dict[str, list[Finding] | None]:
+        """The checks again, on stored artifacts, with the same context a gate gives them."""
+        view = self.view(run_id)
+        request = FeatureRequest.model_validate(view.info.options["request"])
+        approved = {
+            s.id: artifact
+            for s in view.steps
+            if s.approved is not None and (artifact := s.artifact()) is not None
+        }
+        results: dict[str, list[Finding] | None] = {}
+        for step in view.steps:
+            if steps is not None and step.id not in steps:
+                continue
+            record = step.approved or step.latest
+            if record is None:
+                results[step.id] = None
+                continue
+            context = CheckContext(
+                request=request, upstream={k: v for k, v in approved.items() if k != step.id}
+            )
+            results[step.id] = run_checks(step.kind, record.artifact, context)
+        return results
 
     def history(self, run_id: str) -> list[dict[str, Any]]:
         """Every checkpoint of a run, oldest first: id, time, step count and the next nodes."""

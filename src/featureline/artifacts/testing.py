@@ -24,6 +24,15 @@ class CoverageEntry(Part):
     tests: list[str] = Field(description="test ids, e.g. tests/test_api.py::test_create")
 
 
+class TestOutcome(Part):
+    __test__ = False
+
+    test_id: str = Field(description="e.g. tests/test_api.py::test_create")
+    outcome: Literal["passed", "failed", "error", "skipped"]
+    duration_s: float = 0.0
+    message: str = ""
+
+
 class ExecutionReport(Part):
     command: str
     passed: int
@@ -34,6 +43,7 @@ class ExecutionReport(Part):
     output_tail: str
     ran_at: datetime
     sandbox: str = Field(default="", description="how the tests were isolated")
+    results: list[TestOutcome] = Field(default_factory=list, description="per test, when known")
 
 
 class TestingArtifact(Artifact):

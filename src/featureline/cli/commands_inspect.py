@@ -20,6 +20,7 @@ from featureline.paths import default_agents_dir, resolve_pipeline_path
 from featureline.pipeline import load_pipeline
 from featureline.providers import make_specialist
 from featureline.render import render_markdown
+from featureline.trace import build_trace
 from featureline.views import RunView, StepView
 
 
@@ -30,6 +31,8 @@ def register(app: typer.Typer) -> None:
     app.command()(history)
     app.command("export")(export_cmd)
     app.command("graph")(graph_cmd)
+    app.command("trace")(trace_cmd)
+    app.command("check")(check_cmd)
 
 
 def _workspace(ctx: typer.Context) -> Workspace:
@@ -315,3 +318,53 @@ def graph_cmd(
                 f"    {step.id:<15} sees {inputs}{after}; gate {spec.gate_for(step)}, "
                 f"max {spec.max_attempts_for(step)} attempts, agent {spec.agent_for(step)}"
             )
+
+
+def trace_cmd(ctx: typer.Context, run_id: Annotated[str, typer.Argument(help="The run.")]) -> None:
+    """Traceability: requirement -> component -> table -> endpoint -> test -> result."""
+    state: CliState = ctx.obj
+    rows = build_trace(_workspace(ctx).artifacts(run_id))
+    if not rows:
+        raise UserInputError(f"run {run_id} has no requirements artifact yet")
+    table = Table(show_edge=False, title=f"traceability of {run_id}")
+    for column in ("requirement", "components", "tables", "endpoints", "tests", "result", "gaps"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(
+            f"{row.requirement} {row.title[:40]}",
+            ", ".join(row.components),
+            ", ".join(row.tables),
+            "\n".join(row.endpoints),
+            str(len(row.tests)) if row.tests else "",
+            row.result,
+            "; ".join(row.gaps),
+        )
+    state.console.print(table)
+
+
+def check_cmd(
+    ctx: typer.Context,
+    run_id: Annotated[str, typer.Argument(help="The run.")],
+    step: Annotated[str | None, typer.Argument(help="One step; all steps when omitted.")] = None,
+) -> None:
+    """Re-run the checks on a run's stored artifacts (exit 1 when any reports an error)."""
+    state: CliState = ctx.obj
+    workspace = _workspace(ctx)
+    view = workspace.status(run_id)
+    steps = [_find_step(view, step)] if step else view.steps
+    results = workspace.recheck(run_id, [s.id for s in steps])
+    errors = 0
+    for step_id, findings in results.items():
+        if findings is None:
+            state.console.print(f"{step_id:<15} no artifact yet")
+            continue
+        counted = sum(1 for f in findings if f.severity == "error")
+        errors += counted
+        status = "[red]errors[/red]" if counted else "[green]ok[/green]"
+        state.console.print(f"{step_id:<15} {status}  {len(findings)} finding(s)")
+        for finding in findings:
+            state.console.print(
+                f"    [{finding.severity}] {finding.check} at {finding.location}: {finding.message}"
+            )
+    if errors:
+        raise typer.Exit(1)
