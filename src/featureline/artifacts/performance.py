@@ -44,12 +44,27 @@ class NfrVerdict(Part):
 
 
 class PerformanceArtifact(Artifact):
+    """How the service stays fast, and the load run that proves it.
+
+    The load run is executed by featureline's verifier in the sandbox: it starts the
+    implementation's ``entry_point`` with uvicorn on 127.0.0.1, runs ``seed_script`` (if
+    any) from the service root — it prints one JSON object whose values become environment
+    variables of the load test (e.g. a bearer token) — then runs ``load_test_command`` with
+    ``{base_url}`` filled in. The load test prints one JSON object per line, shaped like
+    LoadResult.
+    """
+
     step: ClassVar[str] = "performance"
 
     caching: list[CachingStrategy]
     indexing: list[IndexNote]
     load_test_script: SourceFile
-    load_test_command: str
+    load_test_command: str = Field(
+        description="argv run from the service root; '{base_url}' is replaced by the server URL"
+    )
+    seed_script: SourceFile | None = Field(
+        default=None, description="prepares data and credentials; prints a JSON object of env vars"
+    )
     results: list[LoadResult] = Field(default_factory=list)
     verdicts: list[NfrVerdict]
     recommendations: list[str] = Field(default_factory=list)
