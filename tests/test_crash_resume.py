@@ -30,7 +30,15 @@ def test_kill_mid_run_then_resume_runs_no_completed_step_twice(tmp_path: Path) -
     store = tmp_path / "crash.sqlite"
     env = {**os.environ, "FEATURELINE_STORE": str(store), "FEATURELINE_BUILTIN_DELAY": "0.4"}
     first = subprocess.Popen(
-        [sys.executable, "-m", "featureline", "--log-json", "run", str(REQUESTS / "bookmarks.md")],
+        [
+            sys.executable,
+            "-m",
+            "featureline",
+            "--log-json",
+            "run",
+            str(REQUESTS / "bookmarks.md"),
+            "--no-verify",
+        ],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.DEVNULL,

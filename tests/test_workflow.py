@@ -18,7 +18,7 @@ BOOKMARKS = str(REQUESTS / "bookmarks.md")
 
 def test_full_run_on_each_store(store_url: str) -> None:
     specialist = ScriptedSpecialist(fallback=BuiltinSpecialist())
-    pipeline = Pipeline.load(provider=specialist, store=store_url)
+    pipeline = Pipeline.load(provider=specialist, store=store_url, verify=False)
     view = pipeline.run(BOOKMARKS)
     assert view.status == "done"
     assert [s.status for s in view.steps] == ["approved"] * 8
@@ -36,7 +36,7 @@ def test_full_run_on_each_store(store_url: str) -> None:
 
 
 def test_parallel_stages_run_in_one_superstep() -> None:
-    pipeline = Pipeline.load(provider=BuiltinSpecialist())
+    pipeline = Pipeline.load(provider=BuiltinSpecialist(), verify=False)
     view = pipeline.run(BOOKMARKS)
     history = pipeline.history(view.info.run_id)
     nexts = [set(row["next"]) for row in history]
@@ -53,7 +53,7 @@ def test_broken_first_attempt_is_caught_revised_and_kept() -> None:
         "er_diagram": "",
     }
     specialist = ScriptedSpecialist({"schema": [broken_schema]}, fallback=good)
-    pipeline = Pipeline.load(provider=specialist)
+    pipeline = Pipeline.load(provider=specialist, verify=False)
     view = pipeline.run(BOOKMARKS)
     assert view.status == "done"
     schema = view.step("schema")
@@ -70,9 +70,9 @@ def test_broken_first_attempt_is_caught_revised_and_kept() -> None:
 
 def test_gates_none_fails_with_a_report_when_attempts_run_out() -> None:
     specialist = ScriptedSpecialist({"design": [{"overview": 1}] * 2}, fallback=BuiltinSpecialist())
-    pipeline = Pipeline.load(provider=specialist, gates="none")
+    pipeline = Pipeline.load(provider=specialist, gates="none", verify=False)
     spec = pipeline.spec.model_copy(update={"max_attempts": 2})
-    pipeline = Pipeline(spec, pipeline.agents, specialist, gates="none")
+    pipeline = Pipeline(spec, pipeline.agents, specialist, gates="none", verify=False)
     view = pipeline.run(BOOKMARKS)
     assert view.status == "failed"
     design = view.step("design")
@@ -100,7 +100,7 @@ class ExplodingOnce:
 
 def test_provider_failure_leaves_run_resumable(tmp_path: Path) -> None:
     provider = ExplodingOnce("implementation")
-    pipeline = Pipeline.load(provider=provider)
+    pipeline = Pipeline.load(provider=provider, verify=False)
     with pytest.raises(ProviderError, match="connection reset"):
         pipeline.run(BOOKMARKS)
     run_id = pipeline.runs()[0].run_id
@@ -111,7 +111,7 @@ def test_provider_failure_leaves_run_resumable(tmp_path: Path) -> None:
 
 
 def test_edit_at_a_human_gate_is_checked_and_recorded() -> None:
-    pipeline = Pipeline.load(provider=BuiltinSpecialist(), gates="human")
+    pipeline = Pipeline.load(provider=BuiltinSpecialist(), gates="human", verify=False)
     view = pipeline.run(BOOKMARKS)
     run_id = view.info.run_id
     requirements = pipeline.artifacts(run_id)["requirements"].model_dump(mode="json")

@@ -111,11 +111,12 @@ class Workspace:
         }
 
     def recheck(
-        self, run_id: str, steps: list[str] | None = None
+        self, run_id: str, steps: list[str] | None = None, *, verify: bool = True
     ) -> dict[str, list[Finding] | None]:
-        """Run the checks again on each step's stored artifact (approved, else latest)."""
+        """Run the checks again on each step's stored artifact (approved, else latest);
+        ``verify`` also runs the generated code in a sandbox."""
         with self._engine() as engine:
-            return engine.recheck(run_id, steps)
+            return engine.recheck(run_id, steps, verify)
 
     def history(self, run_id: str) -> list[dict[str, Any]]:
         with self._engine() as engine:
@@ -137,12 +138,14 @@ class Pipeline(Workspace):
         store: str | None = None,
         gates: GatePolicy | None = None,
         model: str | None = None,
+        verify: bool = True,
     ) -> None:
         super().__init__(specialist, store=store)
         self.spec = spec
         self.agents = agents
         self.gates = gates
         self.model = model
+        self.verify = verify
 
     @classmethod
     def load(
@@ -154,19 +157,27 @@ class Pipeline(Workspace):
         store: str | None = None,
         gates: GatePolicy | None = None,
         model: str | None = None,
+        verify: bool = True,
     ) -> Pipeline:
-        """Load a pipeline (a YAML path or a shipped name) and the agents it uses."""
+        """Load a pipeline (a YAML path or a shipped name) and the agents it uses.
+        ``verify=False`` skips running generated code in the sandbox (findings say so)."""
         spec = load_pipeline(resolve_pipeline_path(graph))
         loaded = load_agents(Path(agents) if agents else default_agents_dir())
         specialist = provider if isinstance(provider, Specialist) else make_specialist(provider)
-        return cls(spec, loaded, specialist, store=store, gates=gates, model=model)
+        return cls(spec, loaded, specialist, store=store, gates=gates, model=model, verify=verify)
 
     def run(
         self, request: str | FeatureRequest, on_event: ProgressCallback | None = None
     ) -> RunView:
         """Start a new run; returns when it is done, waiting for review, or failed."""
         feature = request if isinstance(request, FeatureRequest) else read_request(request)
-        options = RunOptions(spec=self.spec, agents=self.agents, gates=self.gates, model=self.model)
+        options = RunOptions(
+            spec=self.spec,
+            agents=self.agents,
+            gates=self.gates,
+            model=self.model,
+            verify=self.verify,
+        )
         with self._engine() as engine:
             info = engine.create(feature, options)
             return engine.start(info, on_event)

@@ -6,6 +6,7 @@ import os
 import secrets
 import socket
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,8 +27,10 @@ from featureline.pipeline import GatePolicy, PipelineSpec
 from featureline.providers.base import Specialist
 from featureline.request import FeatureRequest, slugify
 from featureline.runindex import RunInfo
+from featureline.sandbox import Sandbox
 from featureline.state import RunState
 from featureline.store import Store
+from featureline.verification import verify_artifact
 from featureline.views import RunView, build_view
 
 RECURSION_LIMIT = 1000
@@ -57,6 +60,7 @@ class RunOptions:
     agents: dict[str, AgentSpec]
     gates: GatePolicy | None = None
     model: str | None = None
+    verify: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -64,6 +68,7 @@ class RunOptions:
             "agents": {name: a.model_dump(mode="json") for name, a in self.agents.items()},
             "gates": self.gates,
             "model": self.model,
+            "verify": self.verify,
         }
 
     @classmethod
@@ -73,6 +78,7 @@ class RunOptions:
             agents={name: AgentSpec.model_validate(a) for name, a in data["agents"].items()},
             gates=data.get("gates"),
             model=data.get("model"),
+            verify=data.get("verify", True),
         )
 
 
@@ -97,9 +103,11 @@ class Engine:
         self.store = store
         self.specialist = specialist
 
-    def _compile(self, options: RunOptions) -> CompiledStateGraph[Any, Any, Any, Any]:
+    def _compile(
+        self, options: RunOptions, sandbox: Sandbox | None = None
+    ) -> CompiledStateGraph[Any, Any, Any, Any]:
         graph = build_graph(
-            options.spec, options.agents, self.specialist, options.gates, options.model
+            options.spec, options.agents, self.specialist, options.gates, options.model, sandbox
         )
         return graph.compile(checkpointer=self.store.checkpointer)
 
@@ -196,7 +204,19 @@ class Engine:
     def _execute(self, run_id: str, payload: Any, on_event: ProgressCallback | None) -> RunView:
         info = self.store.runs.get(run_id)
         options = RunOptions.from_json(info.options)
-        graph = self._compile(options)
+        with ExitStack() as stack:
+            sandbox = stack.enter_context(Sandbox()) if options.verify else None
+            return self._stream(run_id, options, sandbox, payload, on_event)
+
+    def _stream(
+        self,
+        run_id: str,
+        options: RunOptions,
+        sandbox: Sandbox | None,
+        payload: Any,
+        on_event: ProgressCallback | None,
+    ) -> RunView:
+        graph = self._compile(options, sandbox)
         log = get_logger(run_id=run_id)
         self.store.runs.set_status(run_id, "running", pid=os.getpid())
         log.info("run.executing", provider=self.specialist.name, pipeline=options.spec.name)
@@ -241,9 +261,17 @@ class Engine:
         )
 
     def recheck(
-        self, run_id: str, steps: list[str] | None = None
+        self, run_id: str, steps: list[str] | None = None, verify: bool = True
     ) -> dict[str, list[Finding] | None]:
-        """The checks again, on stored artifacts, with the same context a gate gives them."""
+        """The checks again, on stored artifacts, with the same context a gate gives them;
+        with ``verify`` the generated code runs in a fresh sandbox too."""
+        with ExitStack() as stack:
+            sandbox = stack.enter_context(Sandbox()) if verify else None
+            return self._recheck(run_id, steps, sandbox)
+
+    def _recheck(
+        self, run_id: str, steps: list[str] | None, sandbox: Sandbox | None
+    ) -> dict[str, list[Finding] | None]:
         view = self.view(run_id)
         request = FeatureRequest.model_validate(view.info.options["request"])
         approved = {
@@ -259,10 +287,14 @@ class Engine:
             if record is None:
                 results[step.id] = None
                 continue
-            context = CheckContext(
-                request=request, upstream={k: v for k, v in approved.items() if k != step.id}
-            )
-            results[step.id] = run_checks(step.kind, record.artifact, context)
+            upstream = {k: v for k, v in approved.items() if k != step.id}
+            findings = run_checks(step.kind, record.artifact, CheckContext(request, upstream))
+            if not any(f.severity == "error" for f in findings):
+                artifact = ARTIFACT_TYPES[step.kind].model_validate(record.artifact)
+                key = f"{run_id}/{step.id}/{record.attempt}/recheck"
+                verified = verify_artifact(step.kind, artifact, upstream, sandbox, key)
+                findings += verified.findings if verified is not None else []
+            results[step.id] = findings
         return results
 
     def history(self, run_id: str) -> list[dict[str, Any]]:

@@ -24,7 +24,9 @@ from featureline.logging import get_logger
 from featureline.pipeline import GatePolicy, PipelineSpec, StepSpec
 from featureline.providers.base import Specialist, StepTask
 from featureline.request import FeatureRequest
+from featureline.sandbox import Sandbox
 from featureline.state import RunState, StepState, findings_of, latest_record, new_step_state
+from featureline.verification import verify_artifact
 
 DISPATCH = "dispatch"
 
@@ -51,6 +53,7 @@ def initial_state(run_id: str, request: FeatureRequest, spec: PipelineSpec) -> R
         records=[],
         findings=[],
         reviews=[],
+        evidence=[],
     )
 
 
@@ -80,12 +83,14 @@ class GraphFactory:
         specialist: Specialist,
         gate_override: GatePolicy | None = None,
         model: str | None = None,
+        sandbox: Sandbox | None = None,
     ) -> None:
         self.spec = spec
         self.agents = agents
         self.specialist = specialist
         self.gate_override = gate_override
         self.model = model
+        self.sandbox = sandbox
 
     def build(self) -> StateGraph[RunState, None, RunState, RunState]:
         graph = StateGraph(RunState)
@@ -206,8 +211,24 @@ class GraphFactory:
                 upstream=approved_artifacts(state, self.spec),
             )
             findings = run_checks(step.kind, record["artifact"], context)
-            errors = [f for f in findings if f.severity == "error"]
             log = get_logger(run_id=state["run_id"], step=step.id, attempt=record["attempt"])
+            evidence: list[dict[str, Any]] = []
+            if not any(f.severity == "error" for f in findings):
+                key = f"{state['run_id']}/{step.id}/{record['attempt']}"
+                verified = verify_artifact(
+                    step.kind,
+                    ARTIFACT_TYPES[step.kind].model_validate(record["artifact"]),
+                    dict(context.upstream),
+                    self.sandbox,
+                    key,
+                )
+                if verified is not None:
+                    findings += verified.findings
+                    if verified.evidence:
+                        evidence.append(
+                            {"step": step.id, "attempt": record["attempt"], **verified.evidence}
+                        )
+            errors = [f for f in findings if f.severity == "error"]
             log.info("step.checked", errors=len(errors), findings=len(findings))
             tagged = [
                 {**f.model_dump(mode="json"), "step": step.id, "attempt": record["attempt"]}
@@ -365,6 +386,8 @@ def build_graph(
     specialist: Specialist,
     gate_override: GatePolicy | None = None,
     model: str | None = None,
+    sandbox: Sandbox | None = None,
 ) -> StateGraph[RunState, None, RunState, RunState]:
-    """The uncompiled graph; compile it with a checkpointer to run it."""
-    return GraphFactory(spec, agents, specialist, gate_override, model).build()
+    """The uncompiled graph; compile it with a checkpointer to run it. Without a sandbox,
+    generated code is not executed and the findings say so."""
+    return GraphFactory(spec, agents, specialist, gate_override, model, sandbox).build()

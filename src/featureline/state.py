@@ -43,6 +43,8 @@ class RunState(TypedDict, total=False):
     """Every finding, tagged with step and attempt."""
     reviews: Annotated[list[dict[str, Any]], operator.add]
     """Every gate decision: who, when, verdict, comment, edits."""
+    evidence: Annotated[list[dict[str, Any]], operator.add]
+    """What featureline measured in the sandbox (test reports, load results), per attempt."""
 
 
 def latest_record(state: RunState, step: str) -> dict[str, Any] | None:

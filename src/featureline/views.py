@@ -6,7 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from featureline.artifacts import ARTIFACT_TYPES, Artifact, ArtifactRecord, Usage
+from featureline.artifacts import (
+    ARTIFACT_TYPES,
+    Artifact,
+    ArtifactRecord,
+    PerformanceArtifact,
+    TestingArtifact,
+    Usage,
+)
+from featureline.artifacts.performance import LoadResult, NfrVerdict
+from featureline.artifacts.testing import ExecutionReport
 from featureline.checks import Finding
 from featureline.gates import ReviewRecord
 from featureline.pipeline import PipelineSpec
@@ -37,6 +46,7 @@ class StepView:
     records: list[ArtifactRecord]
     findings: dict[int, list[Finding]]
     reviews: list[ReviewRecord]
+    evidence: dict[int, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def latest(self) -> ArtifactRecord | None:
@@ -58,14 +68,16 @@ class StepView:
         return sum(r.duration_s for r in self.records)
 
     def artifact(self) -> Artifact | None:
-        """The approved artifact, else the latest attempt's (when it validates)."""
+        """The approved artifact, else the latest attempt's (when it validates), with what
+        featureline measured in the sandbox filled in (test report, load results)."""
         record = self.approved or self.latest
         if record is None:
             return None
         try:
-            return ARTIFACT_TYPES[self.kind].model_validate(record.artifact)
+            artifact = ARTIFACT_TYPES[self.kind].model_validate(record.artifact)
         except ValueError:
             return None
+        return with_evidence(artifact, self.evidence.get(record.attempt, {}))
 
 
 @dataclass
@@ -88,6 +100,20 @@ class RunView:
         for step in self.steps:
             total = total + step.usage
         return total
+
+
+def with_evidence(artifact: Artifact, evidence: dict[str, Any]) -> Artifact:
+    """Fill measured facts into the artifact: a test report replaces the producer's claim;
+    load results and measured verdicts replace 'not measured' ones."""
+    if isinstance(artifact, TestingArtifact) and "execution" in evidence:
+        report = ExecutionReport.model_validate(evidence["execution"])
+        return artifact.model_copy(update={"execution": report})
+    if isinstance(artifact, PerformanceArtifact) and "results" in evidence:
+        results = [LoadResult.model_validate(r) for r in evidence["results"]]
+        measured = {v["nfr_id"]: NfrVerdict.model_validate(v) for v in evidence.get("verdicts", [])}
+        verdicts = [measured.pop(v.nfr_id, v) for v in artifact.verdicts] + list(measured.values())
+        return artifact.model_copy(update={"results": results, "verdicts": verdicts})
+    return artifact
 
 
 def build_view(
@@ -125,6 +151,9 @@ def build_view(
                 records=[r for r in records if r.step == step_spec.id],
                 findings=step_findings,
                 reviews=[r for r in reviews if r.step == step_spec.id],
+                evidence={
+                    e["attempt"]: e for e in state.get("evidence", []) if e["step"] == step_spec.id
+                },
             )
         )
     pending = [

@@ -45,13 +45,4 @@ def every_target_has_a_verdict(
                     message=f"verdict '{verdict.verdict}' without any measured result",
                 )
             )
-        if verdict.verdict == "not_measured":
-            findings.append(
-                Finding(
-                    check="performance.verdicts",
-                    severity="warning",
-                    location=verdict.nfr_id,
-                    message="target not measured: no load run recorded",
-                )
-            )
     return findings

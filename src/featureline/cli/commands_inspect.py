@@ -346,13 +346,17 @@ def check_cmd(
     ctx: typer.Context,
     run_id: Annotated[str, typer.Argument(help="The run.")],
     step: Annotated[str | None, typer.Argument(help="One step; all steps when omitted.")] = None,
+    verify: Annotated[
+        bool,
+        typer.Option("--verify/--no-verify", help="Also run the generated code in the sandbox."),
+    ] = True,
 ) -> None:
     """Re-run the checks on a run's stored artifacts (exit 1 when any reports an error)."""
     state: CliState = ctx.obj
     workspace = _workspace(ctx)
     view = workspace.status(run_id)
     steps = [_find_step(view, step)] if step else view.steps
-    results = workspace.recheck(run_id, [s.id for s in steps])
+    results = workspace.recheck(run_id, [s.id for s in steps], verify=verify)
     errors = 0
     for step_id, findings in results.items():
         if findings is None:

@@ -61,6 +61,14 @@ def run(
         Path | None,
         typer.Option("--export", help="Export the artifacts here when the run is done."),
     ] = None,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify/--no-verify",
+            envvar="FEATURELINE_VERIFY",
+            help="Run the generated service, its tests and a load test in the sandbox.",
+        ),
+    ] = True,
 ) -> None:
     """Start a run of REQUEST through the pipeline."""
     state: CliState = ctx.obj
@@ -68,7 +76,7 @@ def run(
     feature = read_request(request)
     specialist = make_specialist(provider, delay_s=builtin_delay)
     pipeline = Pipeline.load(
-        graph, agents=agents, provider=specialist, store=state.store, gates=gates
+        graph, agents=agents, provider=specialist, store=state.store, gates=gates, verify=verify
     )
     console.print(
         f"featureline: {feature.title!r} through pipeline {pipeline.spec.name} "
