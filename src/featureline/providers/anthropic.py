@@ -1,0 +1,591 @@
+"""Claude as the specialist, through the official ``anthropic`` SDK.
+
+The only module that imports ``anthropic``. It turns a StepTask into a Messages API call
+with structured output (the artifact model's JSON schema, transformed by the SDK's
+``transform_schema`` exactly as ``messages.parse(output_format=...)`` sends it), caches the
+stable prefix, streams long artifacts, re-asks when an answer cannot be used, and maps
+every SDK exception to a featureline error in one place (:func:`map_sdk_error`).
+
+Why not ``messages.parse`` itself: it validates inside the SDK and raises before the
+caller can read the response's usage or stop reason, so a call whose answer fails
+validation would go uncounted. We send the same ``output_config.format`` and validate
+the text ourselves, which keeps every call in the ledger.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any, Final, TypeVar
+from urllib.parse import urlsplit
+
+import anthropic
+from anthropic.types import Message, MessageParam, OutputConfigParam, TextBlockParam
+from pydantic import BaseModel, ValidationError
+
+from featureline.agents import AgentSpec
+from featureline.artifacts import ARTIFACT_TYPES, Artifact, TestingArtifact, Usage
+from featureline.errors import FeaturelineError, ProviderError, UserInputError
+from featureline.ledger import CallOutcome, CallRecord
+from featureline.models import MODEL_ENV, resolve_model
+from featureline.pricing import PriceTable, estimate_cost_usd
+from featureline.providers.base import StepResult, StepTask
+from featureline.providers.prompts import (
+    Prompt,
+    build_review_prompt,
+    build_step_prompt,
+    reask_block,
+)
+from featureline.review import Review
+
+PROVIDER: Final = "anthropic"
+API_KEY_ENV: Final = "ANTHROPIC_API_KEY"
+BLOCK_REAL_API_ENV: Final = "FEATURELINE_BLOCK_REAL_API"
+
+ALLOW_REAL_REQUESTS: bool = True
+"""Global switch (like pydantic-ai's ALLOW_MODEL_REQUESTS): when False, or when
+``FEATURELINE_BLOCK_REAL_API=1``, a specialist refuses any base URL that is not loopback,
+so tests cannot reach the real API by accident."""
+
+MAX_TOKENS: Final[dict[str, int]] = {
+    "requirements": 16_000,
+    "design": 12_000,
+    "schema": 16_000,
+    "api_spec": 24_000,
+    "implementation": 32_000,
+    "testing": 32_000,
+    "performance": 12_000,
+    "docs": 24_000,
+    "review": 4_000,
+}
+"""Output budget per artifact kind (a budget, not a target: billing counts what is used)."""
+MAX_TOKENS_CEILING: Final = 64_000
+"""A re-ask after ``max_tokens`` doubles the budget up to this (the current models' limit)."""
+NONSTREAMING_MAX_TOKENS: Final = 16_000
+"""Above this output budget we stream: the SDK refuses non-streaming calls whose expected
+time passes 10 minutes (max_tokens > ~21,333 at its 128k-tokens-per-hour estimate)."""
+LONG_KINDS: Final = frozenset({"implementation", "testing", "docs"})
+"""Kinds that always stream, whatever their budget."""
+
+_LAST_CALLS_KEPT: Final = 512
+A = TypeVar("A", bound=BaseModel)
+
+
+# -- errors: user mistakes (exit 2) ---------------------------------------------------------
+
+
+class AnthropicConfigError(UserInputError):
+    """The key, model or request is wrong; fixing the configuration fixes it."""
+
+    def __init__(self, problem: str, status: int | None = None) -> None:
+        self.problem = problem
+        self.status = status
+        super().__init__(problem)
+
+
+class MissingApiKeyError(AnthropicConfigError):
+    def __init__(self) -> None:
+        super().__init__(
+            f"no Anthropic API key: set {API_KEY_ENV} or run with --provider builtin (offline)"
+        )
+
+
+class InvalidApiKeyError(AnthropicConfigError):
+    """401: the key is unknown, revoked or malformed."""
+
+
+class ApiPermissionError(AnthropicConfigError):
+    """403: the key may not use this model or feature."""
+
+
+class UnknownModelError(AnthropicConfigError):
+    """404: the model id does not exist (or this key cannot see it)."""
+
+    def __init__(self, problem: str, model: str) -> None:
+        self.model = model
+        super().__init__(problem, 404)
+
+
+class RequestTooLargeError(AnthropicConfigError):
+    """413: the request body is larger than the API accepts."""
+
+
+class BillingError(AnthropicConfigError):
+    """402: the account cannot pay for the call."""
+
+
+class RealRequestsBlockedError(AnthropicConfigError):
+    """Real API calls are switched off (tests) and the base URL is not local."""
+
+
+# -- errors: failures during a run (resumable) ------------------------------------------------
+
+
+class AnthropicCallError(ProviderError):
+    """A call failed after the SDK's retries; carries the calls already paid for."""
+
+    reason = "the API call failed"
+
+    def __init__(
+        self,
+        step: str,
+        run_id: str,
+        detail: str = "",
+        *,
+        attempts: int = 1,
+        status: int | None = None,
+        calls: Sequence[CallRecord] = (),
+    ) -> None:
+        self.run_id = run_id
+        self.detail = detail
+        self.attempts = attempts
+        self.status = status
+        self.calls = tuple(calls)
+        tries = f" after {attempts} attempt{'s' if attempts != 1 else ''}"
+        extra = f" ({detail})" if detail else ""
+        problem = f"{self.reason}{tries}{extra} — resume with `featureline resume {run_id}`"
+        super().__init__(PROVIDER, step, problem)
+
+
+class RateLimitedError(AnthropicCallError):
+    reason = "rate limited by the API"
+
+
+class OverloadedError(AnthropicCallError):
+    reason = "the API is overloaded"
+
+
+class ServerError(AnthropicCallError):
+    reason = "the API had a server error"
+
+
+class ApiTimeoutError(AnthropicCallError):
+    reason = "the API did not answer in time"
+
+
+class ApiConnectionError(AnthropicCallError):
+    reason = "could not connect to the API"
+
+
+class ApiRequestRejectedError(AnthropicCallError):
+    reason = "the API rejected the request"
+
+
+class BadResponseError(AnthropicCallError):
+    reason = "the API sent a response that could not be read"
+
+
+class UnusableOutputError(AnthropicCallError):
+    reason = "the model gave no usable answer"
+
+
+# -- the one place SDK exceptions become featureline errors -------------------------------------
+
+
+def _api_message(exc: anthropic.APIError) -> tuple[str, str]:
+    """(error type, one-line message) from an Anthropic error body, when there is one."""
+    body = exc.body
+    if isinstance(body, dict):
+        error = body.get("error")
+        if isinstance(error, dict):
+            kind = str(error.get("type") or "")
+            message = " ".join(str(error.get("message") or "").split())
+            return kind, message[:200]
+    return "", " ".join(str(exc.message).split())[:200]
+
+
+def map_sdk_error(
+    exc: anthropic.AnthropicError,
+    *,
+    step: str,
+    run_id: str,
+    model: str,
+    max_retries: int,
+    calls: Sequence[CallRecord] = (),
+) -> FeaturelineError:
+    """Every SDK exception, mapped to a typed featureline error with a one-line message."""
+    retried = max_retries + 1
+    if isinstance(exc, anthropic.APITimeoutError):
+        return ApiTimeoutError(step, run_id, attempts=retried, calls=calls)
+    if isinstance(exc, anthropic.APIConnectionError):
+        return ApiConnectionError(step, run_id, attempts=retried, calls=calls)
+    if isinstance(exc, anthropic.APIResponseValidationError):
+        return BadResponseError(step, run_id, exc.message[:200], calls=calls)
+    if isinstance(exc, anthropic.APIStatusError):
+        kind, message = _api_message(exc)
+        status = exc.status_code
+        detail = f"{status} {kind}: {message}" if kind else f"{status}: {message}"
+        if isinstance(exc, anthropic.AuthenticationError):
+            return InvalidApiKeyError(
+                f"the API rejected the key (401 {kind or 'authentication_error'}): "
+                f"check {API_KEY_ENV}",
+                401,
+            )
+        if isinstance(exc, anthropic.PermissionDeniedError):
+            return ApiPermissionError(f"the key may not do this ({detail})", 403)
+        if isinstance(exc, anthropic.NotFoundError):
+            return UnknownModelError(
+                f"model {model!r} was not found (404): pick another with --model or "
+                f"{MODEL_ENV} (aliases: sonnet, opus, haiku)",
+                model,
+            )
+        if isinstance(exc, anthropic.ContentTooLargeError):
+            return RequestTooLargeError(
+                "the request is too large for the API (413): shorten the feature request "
+                "or declare fewer inputs for this step",
+                413,
+            )
+        if isinstance(exc, anthropic.PaymentRequiredError):
+            return BillingError(f"the account cannot pay for this call ({detail})", 402)
+        # a 200 stream that carried an error event has no telling status: use the error type
+        stream_error = status < 400
+        tries = 1 if stream_error else retried
+        if isinstance(exc, anthropic.RateLimitError) or kind == "rate_limit_error":
+            return RateLimitedError(step, run_id, attempts=tries, status=status, calls=calls)
+        if isinstance(exc, anthropic.OverloadedError) or kind == "overloaded_error":
+            return OverloadedError(step, run_id, attempts=tries, status=status, calls=calls)
+        if status >= 500 or kind == "api_error":
+            return ServerError(step, run_id, detail, attempts=tries, status=status, calls=calls)
+        return ApiRequestRejectedError(step, run_id, detail, status=status, calls=calls)
+    return ProviderError(PROVIDER, step, f"{type(exc).__name__}: {str(exc)[:200]}")
+
+
+# -- results ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnthropicStepResult(StepResult):
+    """A StepResult that also lists every call the attempt made (``usage`` is their sum)."""
+
+    calls: tuple[CallRecord, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Reply:
+    text: str
+    stop_reason: str | None
+    usage: Usage
+    request_id: str | None
+
+
+_UNREADABLE = _Reply("", None, Usage(), None)
+
+
+def usage_of(message: Message) -> Usage:
+    """featureline's Usage from an SDK message (absent cache counts are zero)."""
+    u = message.usage
+    return Usage(
+        input_tokens=u.input_tokens,
+        output_tokens=u.output_tokens,
+        cache_creation_input_tokens=u.cache_creation_input_tokens or 0,
+        cache_read_input_tokens=u.cache_read_input_tokens or 0,
+    )
+
+
+@lru_cache(maxsize=32)
+def output_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The strict JSON schema the API receives, as ``messages.parse`` would build it."""
+    return anthropic.transform_schema(model.model_json_schema())
+
+
+def render_request(prompt: Prompt) -> tuple[list[TextBlockParam], list[MessageParam]]:
+    """System blocks and the single user turn, with ``cache_control`` on the breakpoint."""
+    system: list[TextBlockParam] = [{"type": "text", "text": prompt.system}]
+    content: list[TextBlockParam] = []
+    for block in prompt.blocks:
+        param: TextBlockParam = {"type": "text", "text": block.text}
+        if block.cache:
+            param["cache_control"] = {"type": "ephemeral"}
+        content.append(param)
+    return system, [{"role": "user", "content": content}]
+
+
+def describe_validation_error(exc: ValidationError, limit: int = 8) -> str:
+    """The first few problems as ``location: message`` (no input values echoed)."""
+    problems = [
+        f"{'.'.join(str(p) for p in err['loc']) or '(root)'}: {err['msg']}"
+        for err in exc.errors()[:limit]
+    ]
+    more = exc.error_count() - len(problems)
+    return "; ".join(problems) + (f"; and {more} more" if more > 0 else "")
+
+
+def should_stream(kind: str, max_tokens: int) -> bool:
+    return kind in LONG_KINDS or max_tokens > NONSTREAMING_MAX_TOKENS
+
+
+def _is_loopback(url: str) -> bool:
+    host = urlsplit(url).hostname or ""
+    return host in {"127.0.0.1", "localhost", "::1"}
+
+
+class AnthropicSpecialist:
+    """The Specialist (and Critic) backed by Claude. Thread-safe: one SDK client, and the
+    per-attempt call lists behind a lock."""
+
+    name = PROVIDER
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        base_url: str | None = None,
+        model: str | None = None,
+        max_retries: int = 3,
+        timeout: float | None = None,
+        max_validation_retries: int = 2,
+        max_tokens: dict[str, int] | None = None,
+    ) -> None:
+        key = api_key or os.environ.get(API_KEY_ENV) or ""
+        if not key.strip():
+            raise MissingApiKeyError()
+        resolved_url = (
+            base_url or os.environ.get("ANTHROPIC_BASE_URL") or "https://api.anthropic.com"
+        )
+        blocked = not ALLOW_REAL_REQUESTS or os.environ.get(BLOCK_REAL_API_ENV) == "1"
+        if blocked and not _is_loopback(resolved_url):
+            raise RealRequestsBlockedError(
+                f"real API requests are blocked ({BLOCK_REAL_API_ENV}=1 or "
+                f"ALLOW_REAL_REQUESTS=False) and {resolved_url} is not a local server"
+            )
+        self.base_url = resolved_url
+        self.model_override = model or os.environ.get(MODEL_ENV) or None
+        self.max_retries = max_retries
+        self.max_validation_retries = max_validation_retries
+        self.max_tokens = {**MAX_TOKENS, **(max_tokens or {})}
+        options: dict[str, Any] = {}
+        if timeout is not None:
+            options["timeout"] = timeout
+        self._client = anthropic.Anthropic(
+            api_key=key.strip(), base_url=base_url, max_retries=max_retries, **options
+        )
+        self._lock = threading.Lock()
+        self._last_calls: OrderedDict[tuple[str, str, int, str], tuple[CallRecord, ...]] = (
+            OrderedDict()
+        )
+
+    # -- Specialist ---------------------------------------------------------------------
+
+    def model_for(self, task: StepTask, agent: AgentSpec | None = None) -> str:
+        """Step override > --model/FEATURELINE_MODEL > the agent's ``model:`` > default."""
+        return resolve_model(self.model_override, (agent or task.agent).model, task.model)
+
+    def produce(self, task: StepTask) -> AnthropicStepResult:
+        output_type = ARTIFACT_TYPES[task.kind]
+        model = self.model_for(task)
+        prompt = build_step_prompt(task, output_type.__name__)
+        artifact, calls = self._ask(
+            prompt, output_type, model, task, kind=task.kind, purpose="produce"
+        )
+        if isinstance(artifact, TestingArtifact) and artifact.execution is not None:
+            # only the sandbox may report a test run; a model cannot have run the tests
+            artifact = artifact.model_copy(update={"execution": None})
+        usage = sum((c.usage for c in calls), Usage())
+        return AnthropicStepResult(artifact=artifact, model=model, usage=usage, calls=calls)
+
+    # -- Critic ---------------------------------------------------------------------------
+
+    def review(self, task: StepTask, artifact: Artifact, reviewer: AgentSpec) -> Review:
+        """The reviewer agent's verdict; its calls are kept under purpose ``review:<name>``."""
+        model = resolve_model(self.model_override, reviewer.model, None)
+        prompt = build_review_prompt(task, artifact, reviewer)
+        review, _ = self._ask(
+            prompt, Review, model, task, kind="review", purpose=f"review:{reviewer.name}"
+        )
+        return review
+
+    def calls_for(
+        self, run_id: str, step: str, attempt: int, purpose: str = "produce"
+    ) -> tuple[CallRecord, ...]:
+        """Every call one attempt made (also after it failed), for the ledger."""
+        with self._lock:
+            return self._last_calls.get((run_id, step, attempt, purpose), ())
+
+    def estimate_cost(self, task: StepTask, prices: PriceTable | None = None) -> Decimal:
+        """An upper bound for one attempt's first call: the prompt uncached (~4 characters
+        a token) and the kind's whole output budget."""
+        prompt = build_step_prompt(task, ARTIFACT_TYPES[task.kind].__name__)
+        input_tokens = (
+            len(prompt.text) // 4 + len(str(output_schema(ARTIFACT_TYPES[task.kind]))) // 4
+        )
+        return estimate_cost_usd(
+            self.model_for(task),
+            input_tokens,
+            self.max_tokens.get(task.kind, NONSTREAMING_MAX_TOKENS),
+            prices,
+        )
+
+    # -- the call loop ----------------------------------------------------------------------
+
+    def _ask(
+        self,
+        prompt: Prompt,
+        output_type: type[A],
+        model: str,
+        task: StepTask,
+        *,
+        kind: str,
+        purpose: str,
+    ) -> tuple[A, tuple[CallRecord, ...]]:
+        """Call until an answer validates, re-asking with the reason at most
+        ``max_validation_retries`` times; every call is recorded, also on failure."""
+        key = (task.run_id, task.step, task.attempt, purpose)
+        schema = output_schema(output_type)
+        max_tokens = self.max_tokens.get(kind, NONSTREAMING_MAX_TOKENS)
+        calls: list[CallRecord] = []
+        current = prompt
+        try:
+            for number in range(self.max_validation_retries + 1):
+                last = number == self.max_validation_retries
+                try:
+                    reply = self._call(current, schema, model, max_tokens, kind)
+                except anthropic.AnthropicError as exc:
+                    raise map_sdk_error(
+                        exc,
+                        step=task.step,
+                        run_id=task.run_id,
+                        model=model,
+                        max_retries=self.max_retries,
+                        calls=calls,
+                    ) from exc
+                value, outcome, reason = _judge(reply, output_type, max_tokens)
+                if value is not None:
+                    calls.append(self._record(model, reply, "ok", "", purpose))
+                    return value, tuple(calls)
+                if outcome == "retried_validation" and last:
+                    outcome = "error"
+                calls.append(self._record(model, reply, outcome, reason, purpose))
+                if last:
+                    raise UnusableOutputError(
+                        task.step,
+                        task.run_id,
+                        f"last: {reason[:160]}",
+                        attempts=len(calls),
+                        calls=calls,
+                    )
+                if outcome == "max_tokens":
+                    max_tokens = min(max_tokens * 2, MAX_TOKENS_CEILING)
+                current = prompt.with_block(reask_block(number + 1, reason))
+            raise AssertionError("unreachable")  # pragma: no cover
+        finally:
+            self._remember(key, tuple(calls))
+
+    def _call(
+        self, prompt: Prompt, schema: dict[str, Any], model: str, max_tokens: int, kind: str
+    ) -> _Reply:
+        """One API call (the SDK retries transient HTTP failures inside it)."""
+        system, messages = render_request(prompt)
+        output_config: OutputConfigParam = {"format": {"type": "json_schema", "schema": schema}}
+        streaming = should_stream(kind, max_tokens)
+        try:
+            if not streaming:
+                try:
+                    message: Message = self._client.messages.create(
+                        model=model,
+                        max_tokens=max_tokens,
+                        system=system,
+                        messages=messages,
+                        output_config=output_config,
+                    )
+                    request_id = message._request_id
+                except ValueError as exc:
+                    # the SDK refuses before sending when it expects a long call (some
+                    # models have lower non-streaming limits): stream instead
+                    if "Streaming is required" not in str(exc):
+                        raise
+                    streaming = True
+            if streaming:
+                with self._client.messages.stream(
+                    model=model,
+                    max_tokens=max_tokens,
+                    system=system,
+                    messages=messages,
+                    output_config=output_config,
+                ) as stream:
+                    message = stream.get_final_message()
+                    request_id = stream.request_id
+        except json.JSONDecodeError:  # a 200 whose body is not JSON: the SDK raises it raw
+            return _UNREADABLE
+        text = "".join(block.text for block in message.content if block.type == "text")
+        return _Reply(text, message.stop_reason, usage_of(message), request_id)
+
+    def _record(
+        self, model: str, reply: _Reply, outcome: CallOutcome, detail: str, purpose: str
+    ) -> CallRecord:
+        return CallRecord(
+            model=model,
+            usage=reply.usage,
+            outcome=outcome,
+            detail=detail[:300],
+            purpose=purpose,
+            request_id=reply.request_id,
+        )
+
+    def _remember(self, key: tuple[str, str, int, str], calls: tuple[CallRecord, ...]) -> None:
+        with self._lock:
+            self._last_calls[key] = calls
+            self._last_calls.move_to_end(key)
+            while len(self._last_calls) > _LAST_CALLS_KEPT:
+                self._last_calls.popitem(last=False)
+
+
+def _judge(
+    reply: _Reply, output_type: type[A], max_tokens: int
+) -> tuple[A | None, CallOutcome, str]:
+    """The validated value, or why the answer cannot be used and how to count the call."""
+    if reply.stop_reason is None and not reply.text:
+        return None, "error", "the response body could not be read as a message"
+    if reply.stop_reason == "refusal":
+        return (
+            None,
+            "refused",
+            "the answer was declined (stop_reason 'refusal'). This is a routine software "
+            "design task: produce the requested engineering artifact.",
+        )
+    if reply.stop_reason in ("max_tokens", "model_context_window_exceeded"):
+        return (
+            None,
+            "max_tokens",
+            f"the answer was cut off at max_tokens={max_tokens} before the JSON was complete; "
+            "be more concise (shorter descriptions, no repetition).",
+        )
+    try:
+        return output_type.model_validate_json(reply.text), "ok", ""
+    except ValidationError as exc:
+        return None, "retried_validation", f"it did not validate: {describe_validation_error(exc)}"
+
+
+__all__ = [
+    "ALLOW_REAL_REQUESTS",
+    "LONG_KINDS",
+    "MAX_TOKENS",
+    "AnthropicCallError",
+    "AnthropicConfigError",
+    "AnthropicSpecialist",
+    "AnthropicStepResult",
+    "ApiConnectionError",
+    "ApiPermissionError",
+    "ApiRequestRejectedError",
+    "ApiTimeoutError",
+    "BadResponseError",
+    "BillingError",
+    "InvalidApiKeyError",
+    "MissingApiKeyError",
+    "OverloadedError",
+    "RateLimitedError",
+    "RealRequestsBlockedError",
+    "RequestTooLargeError",
+    "ServerError",
+    "UnknownModelError",
+    "UnusableOutputError",
+    "map_sdk_error",
+    "output_schema",
+    "render_request",
+    "usage_of",
+]

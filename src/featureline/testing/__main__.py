@@ -1,0 +1,5 @@
+"""Run the fake Messages API for a demo: ``python -m featureline.testing``."""
+
+from featureline.testing.fake_anthropic import main
+
+main()
