@@ -242,9 +242,12 @@ class GraphFactory:
                 }
                 log.info("step.revise", remaining=max_attempts - st["round_attempts"])
                 return Command(
-                    update={"findings": tagged, "steps": {step.id: revise}}, goto=step.id
+                    update={"findings": tagged, "evidence": evidence, "steps": {step.id: revise}},
+                    goto=step.id,
                 )
-            return Command(update={"findings": tagged}, goto=gate_node_name(step.id))
+            return Command(
+                update={"findings": tagged, "evidence": evidence}, goto=gate_node_name(step.id)
+            )
 
         return check_step
 
