@@ -386,10 +386,21 @@ def verify_artifact(
             ]
         )
     if kind == "implementation":
-        return verify_routes(artifact, _upstream(upstream, ApiSpecArtifact), sandbox, key)
-    implementation = _upstream(upstream, ImplementationArtifact)
-    if kind == "testing":
-        return verify_tests(implementation, artifact, sandbox, key)
-    return verify_load(
-        implementation, artifact, _upstream(upstream, RequirementsArtifact), sandbox, key
+        result = verify_routes(artifact, _upstream(upstream, ApiSpecArtifact), sandbox, key)
+    else:
+        implementation = _upstream(upstream, ImplementationArtifact)
+        if kind == "testing":
+            result = verify_tests(implementation, artifact, sandbox, key)
+        else:
+            requirements = _upstream(upstream, RequirementsArtifact)
+            result = verify_load(implementation, artifact, requirements, sandbox, key)
+    result.findings.append(
+        _finding(
+            f"{kind}.sandbox",
+            kind,
+            f"generated code ran in the sandbox: {sandbox.network_isolation} against the network, "
+            f"environment without secrets, {sandbox.limits.memory_bytes // 2**20} MiB memory limit",
+            "info",
+        )
     )
+    return result
