@@ -49,7 +49,8 @@ class PerformanceArtifact(Artifact):
     The load run is executed by featureline's verifier in the sandbox: it starts the
     implementation's ``entry_point`` with uvicorn on 127.0.0.1, runs ``seed_script`` (if
     any) from the service root — it prints one JSON object whose values become environment
-    variables of the load test (e.g. a bearer token) — then runs ``load_test_command`` with
+    variables of the load test (e.g. ``{"LOADTEST_BEARER": ...}``; the sandbox drops names that
+    look secret, such as ``*TOKEN*``) — then runs ``load_test_command`` with
     ``{base_url}`` filled in. The load test prints one JSON object per line, shaped like
     LoadResult.
     """

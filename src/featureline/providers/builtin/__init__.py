@@ -23,6 +23,7 @@ from featureline.providers.builtin.performance import build_performance
 from featureline.providers.builtin.requirements import build_requirements
 from featureline.providers.builtin.schema import build_schema
 from featureline.providers.builtin.testing import build_testing
+from featureline.request import FeatureRequest
 
 MODEL_ID = "featureline-builtin-1"
 A = TypeVar("A", bound=Artifact)
@@ -82,4 +83,25 @@ class BuiltinSpecialist:
         raise ValueError(f"the builtin specialist has no step kind {task.kind!r}")
 
 
-__all__ = ["MODEL_ID", "BuiltinSpecialist"]
+def build_all(request: FeatureRequest) -> dict[str, Artifact]:
+    """All eight artifacts for a request, each step seeing the default pipeline's inputs
+    (no graph, no gates): what benchmarks and the generated-service tests start from."""
+    req = build_requirements(request)
+    design = build_design(req)
+    schema = build_schema(req)
+    api = build_api_spec(req)
+    api_key = api.auth.scheme == "api_key"
+    impl = build_implementation(req, schema, api)
+    return {
+        "requirements": req,
+        "design": design,
+        "schema": schema,
+        "api_spec": api,
+        "implementation": impl,
+        "testing": build_testing(req, api_key),
+        "performance": build_performance(req, api_key),
+        "docs": build_docs(req, design, api, impl),
+    }
+
+
+__all__ = ["MODEL_ID", "BuiltinSpecialist", "build_all"]

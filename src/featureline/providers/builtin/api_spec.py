@@ -25,10 +25,10 @@ from featureline.providers.builtin.resources import (
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 ERRORS = {
     "create": [401, 409, 422, 429],
-    "list": [401, 422, 429],
-    "get": [401, 404],
-    "update": [401, 404, 409, 422],
-    "delete": [401, 404],
+    "list": [401, 422],
+    "get": [401, 404, 422],
+    "update": [401, 404, 409, 422, 429],
+    "delete": [401, 404, 422, 429],
 }
 SUCCESS = {"create": 201, "list": 200, "get": 200, "update": 200, "delete": 204}
 TITLES = {
@@ -232,13 +232,15 @@ def rate_limit(req: RequirementsArtifact) -> RateLimitPolicy:
                 requests=int(n.target),
                 per_seconds=per,
                 scope="token",
-                description=f"{n.id}: {n.description}; 429 with Retry-After when exceeded",
+                description=f"{n.id}: {n.description}; applies to writes (create, update, delete); "
+                "429 with Retry-After when exceeded",
             )
     return RateLimitPolicy(
         requests=600,
         per_seconds=60,
         scope="user",
-        description="default limit (none stated); 429 with Retry-After when exceeded",
+        description="default limit on writes (create, update, delete; none stated); "
+        "429 with Retry-After when exceeded",
     )
 
 

@@ -62,7 +62,9 @@ SCHEMA = Path(__file__).resolve().parent.parent / "migrations" / "schema.sql"
 
 
 def connect() -> sqlite3.Connection:
-    conn = sqlite3.connect(get_settings().database_path)
+    # One connection per request, used by one request at a time; FastAPI may close it
+    # from another worker thread than the one that opened it, hence check_same_thread.
+    conn = sqlite3.connect(get_settings().database_path, timeout=30, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA foreign_keys = ON")
     return conn
@@ -73,6 +75,7 @@ def init_db() -> None:
     try:
         exists = conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", ("users",)).fetchone()
         if exists is None:
+            conn.execute("PRAGMA journal_mode = WAL")
             conn.executescript(SCHEMA.read_text(encoding="utf-8"))
         conn.commit()
     finally:
@@ -161,7 +164,10 @@ def problem(status: int, detail: str, instance: str) -> JSONResponse:
 def install(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-        return problem(exc.status_code, str(exc.detail), request.url.path)
+        response = problem(exc.status_code, str(exc.detail), request.url.path)
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -171,7 +177,8 @@ def install(app: FastAPI) -> None:
 
 
 class RateLimiter:
-    """Fixed-window counter per caller; in-process, so one limiter per worker."""
+    """Fixed-window counter per caller for writes (create, update, delete); reads are not
+    limited. In-process, so one limiter per worker."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -186,6 +193,13 @@ class RateLimiter:
                 start, count = now, 0
             self._windows[key] = (start, count + 1)
             return count + 1 <= settings.rate_limit_requests
+
+    def retry_after(self, key: str) -> int:
+        """Whole seconds until the caller's current window ends (at least 1)."""
+        window = get_settings().rate_limit_seconds
+        with self._lock:
+            start, _ = self._windows.get(key, (time.monotonic(), 0))
+            return max(1, int(window - (time.monotonic() - start)) + 1)
 
 
 LIMITER = RateLimiter()
@@ -318,7 +332,8 @@ def router_py(r: Resource, ops: set[str]) -> str:
         "",
         "def _limit(user: CurrentUser) -> None:",
         "    if not LIMITER.hit(str(user.id)):",
-        '        raise HTTPException(status_code=429, detail="rate limit exceeded")',
+        "        retry = str(LIMITER.retry_after(str(user.id)))",
+        '        raise HTTPException(status_code=429, detail="rate limit exceeded", headers={"Retry-After": retry})',
         "",
         "",
         f"def _load(db: sqlite3.Connection, row: sqlite3.Row) -> {cls}:",
@@ -367,6 +382,7 @@ def router_py(r: Resource, ops: set[str]) -> str:
             "        _link(db, item_id, data)",
             "    except sqlite3.IntegrityError as exc:",
             '        raise HTTPException(status_code=409, detail=f"conflict: {exc}") from exc',
+            "    db.commit()  # before the response: a client's next request must see the row",
             "    return _load(db, _fetch(db, item_id, user))",
             "",
             "",
@@ -430,7 +446,6 @@ def router_py(r: Resource, ops: set[str]) -> str:
             "    db: sqlite3.Connection = Depends(get_db),",
             "    user: CurrentUser = Depends(current_user),",
             f") -> {cls}Page:",
-            "    _limit(user)",
             *body,
             "",
             "",
@@ -448,6 +463,7 @@ def router_py(r: Resource, ops: set[str]) -> str:
             f'@router.patch("/{{id}}", response_model={cls}, operation_id="{r.op_id("update")}")',
             f"def update(id: int, body: {cls}Update, db: sqlite3.Connection = Depends(get_db),",
             f"           user: CurrentUser = Depends(current_user)) -> {cls}:",
+            "    _limit(user)",
             "    _fetch(db, id, user)",
             "    data = body.model_dump(exclude_unset=True)",
             "    columns = [c for c in UPDATE_SET if c in data]",
@@ -459,6 +475,7 @@ def router_py(r: Resource, ops: set[str]) -> str:
             "        _link(db, id, data)",
             "    except sqlite3.IntegrityError as exc:",
             '        raise HTTPException(status_code=409, detail=f"conflict: {exc}") from exc',
+            "    db.commit()",
             "    return _load(db, _fetch(db, id, user))",
             "",
             "",
@@ -467,8 +484,10 @@ def router_py(r: Resource, ops: set[str]) -> str:
         L += [
             f'@router.delete("/{{id}}", status_code=204, operation_id="{r.op_id("delete")}")',
             "def delete(id: int, db: sqlite3.Connection = Depends(get_db), user: CurrentUser = Depends(current_user)) -> Response:",
+            "    _limit(user)",
             "    _fetch(db, id, user)",
             f'    db.execute("DELETE FROM {r.table} WHERE id = ?", (id,))',
+            "    db.commit()",
             "    return Response(status_code=204)",
             "",
         ]
@@ -617,7 +636,8 @@ def build_implementation(
         "ownership enforced in every query of owned resources (another user's rows answer 404)",
         "RFC 9457 problem+json errors without stack traces",
         "X-Content-Type-Options: nosniff and Content-Security-Policy: default-src 'none'",
-        f"rate limit {limit.requests} requests per {limit.per_seconds}s per caller (429)",
+        f"rate limit on writes (create, update, delete): {limit.requests} requests per "
+        f"{limit.per_seconds}s per caller (429 with Retry-After); reads are not limited",
         "extra request fields rejected (pydantic extra=forbid)",
     ]
     measures += [

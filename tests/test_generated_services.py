@@ -1,0 +1,314 @@
+# ruff: noqa: E501  (the conformance client below is a script run in the sandbox, kept readable)
+"""The builtin's generated services, run for real in the sandbox, for every sample request.
+
+Per sample: the generated pytest suite runs green; the app, started with uvicorn, serves
+every operation of its OpenAPI document with the documented status codes for a valid
+request, a bad body (422), an unknown id (404) and a missing credential (401); and the
+seeded load run prints LoadResult lines. The samples run in parallel (each sample's work
+is one pytest run and one server session) so the whole module stays well under 90 s.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from featureline.artifacts import (
+    ApiSpecArtifact,
+    ImplementationArtifact,
+    PerformanceArtifact,
+    TestingArtifact,
+)
+from featureline.artifacts.performance import LoadResult
+from featureline.providers.builtin import build_all
+from featureline.request import read_request
+from featureline.sandbox import Sandbox
+from featureline.sandbox.limits import SandboxLimits
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUESTS = sorted((ROOT / "examples" / "requests").glob("*.md"))
+NAMES = [p.name for p in REQUESTS]
+MIN_TESTS = 15
+
+# Runs inside the server's network namespace: python conformance.py BASE_URL
+# (env LOADTEST_BEARER: the seeded user's credential).
+CONFORMANCE = r"""
+import json, os, sys
+import httpx
+
+base, token = sys.argv[1], os.environ["LOADTEST_BEARER"]
+spec = json.load(open("openapi.json"))
+comps = spec["components"]["schemas"]
+scheme = next(iter(spec["components"]["securitySchemes"].values()))
+auth = {scheme["name"]: token} if scheme["type"] == "apiKey" else {"Authorization": "Bearer " + token}
+counter = iter(range(1, 10**6))
+created = {}  # entity -> id
+results, failures = [], []
+
+
+def deref(s):
+    while "$ref" in s:
+        s = comps[s["$ref"].rsplit("/", 1)[1]]
+    return s
+
+
+def value(name, s, n):
+    s = deref(s)
+    if "anyOf" in s:
+        s = next(x for x in s["anyOf"] if x.get("type") != "null")
+    t, fmt = s.get("type"), s.get("format")
+    if "enum" in s:
+        return s["enum"][0]
+    if t == "integer":
+        if name.endswith("_id"):
+            return created.get(name[:-3], 1)
+        return s.get("minimum", 1) + (n % 2 if s.get("maximum", 10**9) > s.get("minimum", 1) else 0)
+    if t == "boolean":
+        return False
+    if t == "array":
+        return []
+    if fmt == "decimal":
+        return "12.50"
+    if fmt == "date":
+        return "2030-01-02"
+    if fmt == "date-time":
+        return "2030-01-02T10:00:00Z"
+    if fmt == "email":
+        return f"c{n}@example.com"
+    if fmt == "uri":
+        return f"https://example.com/{name}/{n}"
+    return f"{name} c{n}"
+
+
+def body_for(op, full):
+    schema = deref(op["requestBody"]["content"]["application/json"]["schema"])
+    n = next(counter)
+    keys = schema["properties"] if full else schema.get("required", [])
+    return {k: value(k, schema["properties"][k], n) for k in keys if full or k in schema.get("required", [])}
+
+
+def documented(op):
+    return {int(code) for code in op["responses"] if code.isdigit()}
+
+
+def check(label, op, response, expected):
+    ok = response.status_code == expected and expected in documented(op)
+    if expected >= 400 and ok:
+        ok = response.headers.get("content-type", "").startswith("application/problem+json")
+    results.append((label, response.status_code, expected))
+    if not ok:
+        failures.append(f"{label}: got {response.status_code}, expected {expected} "
+                        f"(documented {sorted(documented(op))}): {response.text[:200]}")
+
+
+def entity_of(op):
+    return op["operationId"].split("_", 1)[1]
+
+
+client = httpx.Client(base_url=base, timeout=10)
+ops = [(p, m, op) for p, item in spec["paths"].items() for m, op in item.items()]
+collections = [(p, op) for p, m, op in ops if m == "post"]
+# 1. create one row per resource, parents first (the spec lists resources in that order)
+for path, op in collections:
+    r = client.post(path, json=body_for(op, full=True), headers=auth)
+    check(f"POST {path} valid", op, r, 201)
+    if r.status_code == 201:
+        created[entity_of(op)] = r.json()["id"]
+        missing = [k for k in deref(op["responses"]["201"]["content"]["application/json"]["schema"])["required"] if k not in r.json()]
+        if missing:
+            failures.append(f"POST {path}: response lacks {missing}")
+    check(f"POST {path} bad body", op, client.post(path, json=[], headers=auth), 422)
+    check(f"POST {path} no token", op, client.post(path, json=body_for(op, full=True)), 401)
+# 2. every other operation
+for path, method, op in ops:
+    if method == "post":
+        continue
+    if "security" in op and op["security"] == []:
+        check(f"{method.upper()} {path} public", op, client.request(method, path), 200)
+        continue
+    if "{id}" not in path:
+        if path == "/v1/health":
+            check("GET /v1/health", op, client.get(path), 200)
+            continue
+        params = {}
+        for p in op.get("parameters", []):
+            if p["in"] == "query" and p["name"] not in {"limit", "offset", "sort"}:
+                params[p["name"]] = value(p["name"], p["schema"], 0)
+        check(f"GET {path} valid", op, client.get(path, headers=auth), 200)
+        check(f"GET {path} filtered {sorted(params)}", op, client.get(path, params=params, headers=auth), 200)
+        check(f"GET {path} limit=0", op, client.get(path, params={"limit": 0}, headers=auth), 422)
+        check(f"GET {path} no token", op, client.get(path), 401)
+        continue
+    ent = entity_of(op)
+    item_id = created.get(ent)
+    if item_id is None:
+        failures.append(f"{method.upper()} {path}: no row of {ent} to call it with")
+        continue
+    post = next(o for p, o in collections if p + "/{id}" == path)
+    if method == "delete":
+        fresh = client.post(path.replace("/{id}", ""), json=body_for(post, full=True), headers=auth)
+        check(f"POST {path} (row to delete)", post, fresh, 201)
+        url = path.replace("{id}", str(fresh.json().get("id", 0)))
+        check(f"DELETE {path} no token", op, client.delete(url), 401)
+        check(f"DELETE {path} valid", op, client.delete(url, headers=auth), 204)
+        check(f"DELETE {path} unknown id", op, client.delete(path.replace("{id}", "999999999"), headers=auth), 404)
+        continue
+    url = path.replace("{id}", str(item_id))
+    missing_url = path.replace("{id}", "999999999")
+    if method == "get":
+        check(f"GET {path} valid", op, client.get(url, headers=auth), 200)
+        check(f"GET {path} unknown id", op, client.get(missing_url, headers=auth), 404)
+        check(f"GET {path} no token", op, client.get(url), 401)
+    elif method == "patch":
+        body = body_for(post, full=False)
+        body = {k: v for k, v in body.items() if not k.endswith("_id")}
+        check(f"PATCH {path} valid", op, client.patch(url, json=body, headers=auth), 200)
+        check(f"PATCH {path} bad body", op, client.patch(url, json={"no_such_field": 1}, headers=auth), 422)
+        check(f"PATCH {path} unknown id", op, client.patch(missing_url, json={}, headers=auth), 404)
+        check(f"PATCH {path} no token", op, client.patch(url, json={}), 401)
+    else:
+        failures.append(f"{method.upper()} {path}: no conformance rule for this method")
+print(json.dumps({"checked": len(results), "operations": len(ops), "failures": failures}))
+"""
+
+
+@dataclass
+class Outcome:
+    """What one sample's generated service did in the sandbox."""
+
+    name: str
+    generate_s: float = 0.0
+    pytest_s: float = 0.0
+    pytest_rc: int | None = None
+    pytest_out: str = ""
+    passed: int = 0
+    conformance: dict[str, object] = field(default_factory=dict)
+    conformance_out: str = ""
+    seed_env: dict[str, str] = field(default_factory=dict)
+    load_out: str = ""
+    load_rc: int | None = None
+    service_s: float = 0.0
+    error: str = ""
+
+
+def _passed(output: str) -> int:
+    for line in reversed(output.splitlines()):
+        if " passed" in line:
+            words = line.replace(",", " ").split()
+            return int(words[words.index("passed") - 1])
+    return 0
+
+
+def exercise(sandbox: Sandbox, path: Path, port: int) -> Outcome:
+    """Generate, run the generated tests, then serve: conformance, seed, load run."""
+    out = Outcome(path.name)
+    t0 = time.monotonic()
+    arts = build_all(read_request(str(path)))
+    out.generate_s = time.monotonic() - t0
+    impl, testing = arts["implementation"], arts["testing"]
+    api, perf = arts["api_spec"], arts["performance"]
+    assert isinstance(impl, ImplementationArtifact) and isinstance(testing, TestingArtifact)
+    assert isinstance(api, ApiSpecArtifact) and isinstance(perf, PerformanceArtifact)
+    assert perf.seed_script is not None
+    files = {f.path: f.content for f in impl.files}
+
+    tests_dir = sandbox.workspace(f"{path.stem}/tests")
+    sandbox.write_files(tests_dir, files | {f.path: f.content for f in testing.test_files})
+    run = sandbox.run(
+        ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        tests_dir,
+        limits=SandboxLimits(wall_seconds=120),
+    )
+    out.pytest_s, out.pytest_rc = run.duration_s, run.returncode
+    out.pytest_out = run.output_tail(30)
+    out.passed = _passed(run.stdout)
+
+    service = sandbox.workspace(f"{path.stem}/service")
+    sandbox.write_files(
+        service,
+        files
+        | {
+            perf.load_test_script.path: perf.load_test_script.content,
+            perf.seed_script.path: perf.seed_script.content,
+            "conformance.py": CONFORMANCE,
+            "openapi.json": json.dumps(api.openapi),
+        },
+    )
+    t1 = time.monotonic()
+    argv = ["python", "-m", "uvicorn", impl.entry_point, "--host", "127.0.0.1", "--port"]
+    server = sandbox.start([*argv, str(port)], service, limits=SandboxLimits(wall_seconds=120))
+    try:
+        server.wait_for_port(port, timeout=30)
+        seed = server.run(["python", perf.seed_script.path], limits=SandboxLimits(wall_seconds=60))
+        if not seed.ok:
+            out.error = f"seed failed: {seed.output_tail(20)}"
+            return out
+        out.seed_env = {k: str(v) for k, v in json.loads(seed.stdout).items()}
+        base = f"http://127.0.0.1:{port}"
+        conf = server.run(
+            ["python", "conformance.py", base],
+            env={"LOADTEST_BEARER": out.seed_env["LOADTEST_BEARER"]},
+            limits=SandboxLimits(wall_seconds=60),
+        )
+        out.conformance_out = conf.output_tail(30)
+        if conf.ok:
+            out.conformance = json.loads(conf.stdout.strip().splitlines()[-1])
+        load = server.run(
+            perf.load_test_command.replace("{base_url}", base).split(),
+            env=out.seed_env,
+            limits=SandboxLimits(wall_seconds=60),
+        )
+        out.load_rc, out.load_out = load.returncode, load.stdout
+        if not load.ok or load.dropped_env:
+            out.error = f"load test failed (dropped {load.dropped_env}): {load.output_tail(20)}"
+    finally:
+        final = server.stop()
+        if out.error:
+            out.error += "\nserver: " + final.output_tail(15)
+        out.service_s = time.monotonic() - t1
+    return out
+
+
+@pytest.fixture(scope="module")
+def outcomes() -> Iterator[dict[str, Outcome]]:
+    with Sandbox() as sandbox, ThreadPoolExecutor(max_workers=4) as pool:
+        futures = {
+            p.name: pool.submit(exercise, sandbox, p, 18300 + i) for i, p in enumerate(REQUESTS)
+        }
+        yield {name: f.result() for name, f in futures.items()}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_generated_tests_pass(name: str, outcomes: dict[str, Outcome]) -> None:
+    out = outcomes[name]
+    assert out.pytest_rc == 0, out.pytest_out
+    assert out.passed >= MIN_TESTS, out.pytest_out
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_operation_answers_as_documented(name: str, outcomes: dict[str, Outcome]) -> None:
+    out = outcomes[name]
+    assert not out.error.startswith("seed"), out.error
+    assert out.conformance, out.conformance_out
+    assert out.conformance["failures"] == [], out.conformance["failures"]
+    assert isinstance(out.conformance["checked"], int) and out.conformance["checked"] >= 20
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_load_run_prints_load_results(name: str, outcomes: dict[str, Outcome]) -> None:
+    out = outcomes[name]
+    assert out.load_rc == 0, out.error
+    lines = [line for line in out.load_out.splitlines() if line.strip()]
+    assert lines, out.error
+    results = [LoadResult.model_validate_json(line) for line in lines]
+    assert {r.scenario for r in results} >= {"list"}
+    for r in results:
+        assert r.p95_ms > 0 and r.p50_ms > 0 and r.throughput_rps > 0
+        assert r.error_rate == 0, r
+        assert r.requests == 200
