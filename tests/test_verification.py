@@ -81,3 +81,34 @@ def test_the_app_must_serve_exactly_the_specs_operations() -> None:
     assert isinstance(
         pipeline.artifacts(view.info.run_id)["implementation"], ImplementationArtifact
     )
+
+
+def test_targets_are_compared_with_what_was_measured() -> None:
+    from featureline.artifacts import RequirementsArtifact
+    from featureline.artifacts.performance import LoadResult
+    from featureline.providers.builtin import build_all
+    from featureline.request import read_request
+    from featureline.verification import compare_to_targets
+
+    requirements = build_all(read_request(BOOKMARKS))["requirements"]
+    assert isinstance(requirements, RequirementsArtifact)
+    fast = [
+        LoadResult(
+            scenario="list",
+            endpoint="GET /v1/bookmarks",
+            requests=200,
+            p50_ms=9,
+            p95_ms=30,
+            throughput_rps=80,
+            error_rate=0,
+        )
+    ]
+    slow = [fast[0].model_copy(update={"p95_ms": 450.0})]
+    verdicts = {v.nfr_id: v for v in compare_to_targets(fast, requirements, seeded_rows=50_000)}
+    assert (verdicts["NFR-1"].verdict, verdicts["NFR-2"].verdict) == ("met", "met")
+    verdicts = {v.nfr_id: v for v in compare_to_targets(slow, requirements, seeded_rows=50_000)}
+    assert (verdicts["NFR-1"].verdict, verdicts["NFR-2"].verdict) == ("not_met", "not_met")
+    verdicts = {v.nfr_id: v for v in compare_to_targets(fast, requirements, seeded_rows=2_000)}
+    assert verdicts["NFR-1"].verdict == "not_met"  # too little data to claim the volume target
+    verdicts = {v.nfr_id: v for v in compare_to_targets(fast, requirements)}
+    assert verdicts["NFR-1"].verdict == "not_measured"

@@ -52,7 +52,7 @@ class PerformanceArtifact(Artifact):
     variables of the load test (e.g. ``{"LOADTEST_BEARER": ...}``; the sandbox drops names that
     look secret, such as ``*TOKEN*``) — then runs ``load_test_command`` with
     ``{base_url}`` filled in. The load test prints one JSON object per line, shaped like
-    LoadResult.
+    LoadResult. A seed that reports ``LOADTEST_ROWS`` lets a data-volume target be judged.
     """
 
     step: ClassVar[str] = "performance"
