@@ -31,6 +31,7 @@ check: lint typecheck test
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_offline_run.py
+	$(BIN)/python benchmarks/bench_builtin_service.py
 
 clean:
 	rm -rf $(VENV) .featureline out

@@ -1,12 +1,13 @@
-"""Offline run benchmark: wall time and store size per run, side by side in one process.
+"""Offline run benchmark: one full run per sample request, measured side by side.
 
-Compares, on the sample requests:
-  * the parallel pipeline against the sequential one with simulated model latency
-    (the parallel stages should save about 3 of 8 step latencies);
-  * the SQLite store against LangGraph's in-memory saver (the cost of durable checkpoints);
-  * store bytes per run.
+For each sample request (examples/requests/*.md) it times, in one process:
+  * the full verified run: eight steps with the builtin specialist, checks, and the
+    sandbox runs (the app's routes, the generated tests, a seeded load run);
+  * the same run without sandbox verification (--no-verify), to show what verifying costs;
+and reports the store's growth per run. Then, with simulated model latency, it compares
+the parallel pipeline with the strictly sequential one.
 
-    python benchmarks/bench_offline_run.py [--latency 0.2] [--requests N]
+    python benchmarks/bench_offline_run.py [--latency 0.3] [--requests N]
 """
 
 from __future__ import annotations
@@ -22,10 +23,15 @@ from featureline import Pipeline
 from featureline.providers.builtin import BuiltinSpecialist
 
 REQUESTS = sorted((Path(__file__).resolve().parents[1] / "examples" / "requests").glob("*.md"))
+TARGET_S = 20.0
 
 
-def timed_run(graph: str, store: str, latency: float, request: Path) -> float:
-    pipeline = Pipeline.load(graph, provider=BuiltinSpecialist(delay_s=latency), store=store)
+def timed_run(
+    graph: str, store: Path, request: Path, *, verify: bool, latency: float = 0.0
+) -> float:
+    pipeline = Pipeline.load(
+        graph, provider=BuiltinSpecialist(delay_s=latency), store=str(store), verify=verify
+    )
     start = time.perf_counter()
     view = pipeline.run(str(request))
     elapsed = time.perf_counter() - start
@@ -36,44 +42,49 @@ def timed_run(graph: str, store: str, latency: float, request: Path) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--latency", type=float, default=0.2, help="simulated seconds per step")
+    parser.add_argument("--latency", type=float, default=0.3, help="simulated seconds per step")
     parser.add_argument("--requests", type=int, default=len(REQUESTS))
     args = parser.parse_args()
-    requests = REQUESTS[: args.requests]
 
     with tempfile.TemporaryDirectory() as tmp:
-        tmp_path = Path(tmp)
+        root = Path(tmp)
+        print(f"{'request':<17}{'verified s':>11}{'no-verify s':>12}{'ratio':>7}{'store KiB':>11}")
         rows = []
-        for request in requests:
-            store = tmp_path / f"{request.stem}.sqlite"
-            before = store.stat().st_size if store.exists() else 0
-            sqlite_s = timed_run("backend-feature", str(store), 0.0, request)
-            size = store.stat().st_size - before
-            memory_s = timed_run("backend-feature", ":memory:", 0.0, request)
-            rows.append((request.stem, sqlite_s, memory_s, size))
-        print(f"{'request':<18}{'sqlite s':>10}{'memory s':>10}{'ratio':>8}{'store KiB':>11}")
-        for name, sqlite_s, memory_s, size in rows:
+        for request in REQUESTS[: args.requests]:
+            store = root / f"{request.stem}.sqlite"
+            verified = timed_run("backend-feature", store, request, verify=True)
+            size = store.stat().st_size
+            unverified = timed_run("backend-feature", root / "plain.sqlite", request, verify=False)
+            rows.append((verified, unverified, size))
+            flag = "" if verified < TARGET_S else "  over target"
             print(
-                f"{name:<18}{sqlite_s:>10.3f}{memory_s:>10.3f}"
-                f"{sqlite_s / memory_s:>8.2f}{size / 1024:>11.1f}"
+                f"{request.stem:<17}{verified:>11.2f}{unverified:>12.2f}"
+                f"{verified / unverified:>7.1f}{size / 1024:>11.0f}{flag}"
             )
-        med_sqlite = statistics.median(r[1] for r in rows)
-        med_memory = statistics.median(r[2] for r in rows)
+        verified_s = [r[0] for r in rows]
         print(
-            f"median offline run: sqlite {med_sqlite:.3f}s, in-memory {med_memory:.3f}s, "
-            f"ratio {med_sqlite / med_memory:.2f}; median store size "
-            f"{statistics.median(r[3] for r in rows) / 1024:.1f} KiB per run"
+            f"verified run: median {statistics.median(verified_s):.2f} s, "
+            f"max {max(verified_s):.2f} s "
+            f"(target < {TARGET_S:.0f} s); without verification: median "
+            f"{statistics.median(r[1] for r in rows):.2f} s; store: median "
+            f"{statistics.median(r[2] for r in rows) / 1024:.0f} KiB per run"
         )
 
-        request = requests[0]
-        parallel = timed_run("backend-feature", str(tmp_path / "p.sqlite"), args.latency, request)
+        request = REQUESTS[0]
+        parallel = timed_run(
+            "backend-feature", root / "p.sqlite", request, verify=False, latency=args.latency
+        )
         sequential = timed_run(
-            "backend-feature-sequential", str(tmp_path / "s.sqlite"), args.latency, request
+            "backend-feature-sequential",
+            root / "s.sqlite",
+            request,
+            verify=False,
+            latency=args.latency,
         )
         print(
-            f"with {args.latency:.2f}s simulated latency per step on {request.stem}: "
-            f"parallel {parallel:.2f}s, "
-            f"sequential {sequential:.2f}s, ratio {parallel / sequential:.2f} (ideal 5/8 = 0.62)"
+            f"with {args.latency:.2f} s simulated latency per step ({request.stem}): parallel "
+            f"{parallel:.2f} s, sequential {sequential:.2f} s, ratio {parallel / sequential:.2f} "
+            "(ideal 5/8 = 0.62)"
         )
 
 
