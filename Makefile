@@ -32,6 +32,7 @@ check: lint typecheck test
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_offline_run.py
 	$(BIN)/python benchmarks/bench_builtin_service.py
+	$(BIN)/python benchmarks/bench_prompt_tokens.py
 
 clean:
 	rm -rf $(VENV) .featureline out

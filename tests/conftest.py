@@ -17,10 +17,18 @@ PG_URL = os.environ.get("FEATURELINE_TEST_PG_URL", "postgresql://postgres@127.0.
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Run in a temp dir with a private store; never see a real API key."""
+    """Run in a temp dir with a private store; never see a real API key, never reach the
+    real API (a specialist refuses any non-local base URL while FEATURELINE_BLOCK_REAL_API=1)."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("FEATURELINE_STORE", str(tmp_path / "store.sqlite"))
-    for name in ("ANTHROPIC_API_KEY", "FEATURELINE_BUILTIN_DELAY", "FEATURELINE_MODEL"):
+    monkeypatch.setenv("FEATURELINE_BLOCK_REAL_API", "1")
+    for name in (
+        "ANTHROPIC_API_KEY",
+        "ANTHROPIC_BASE_URL",
+        "ANTHROPIC_AUTH_TOKEN",
+        "FEATURELINE_BUILTIN_DELAY",
+        "FEATURELINE_MODEL",
+    ):
         monkeypatch.delenv(name, raising=False)
     return tmp_path
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Self
 
@@ -18,6 +19,7 @@ from featureline.engine import Engine, ProgressCallback, RunOptions
 from featureline.errors import ReviewError
 from featureline.export import export_run
 from featureline.gates import GateDecision
+from featureline.ledger import Ledger
 from featureline.paths import default_agents_dir, resolve_pipeline_path
 from featureline.pipeline import GatePolicy, PipelineSpec, load_pipeline
 from featureline.providers import Specialist, make_specialist
@@ -58,9 +60,18 @@ class Workspace:
         with open_store(self.store_url) as store:
             yield Engine(store, self.specialist)
 
-    def resume(self, run_id: str, on_event: ProgressCallback | None = None) -> RunView:
+    def resume(
+        self,
+        run_id: str,
+        on_event: ProgressCallback | None = None,
+        *,
+        max_cost: Decimal | float | str | None = None,
+    ) -> RunView:
+        """Continue a run; ``max_cost`` (USD) replaces its budget first (e.g. to raise it after
+        a budget stop)."""
+        budget = Decimal(str(max_cost)) if max_cost is not None else None
         with self._engine() as engine:
-            return engine.resume(run_id, on_event)
+            return engine.resume(run_id, on_event, budget)
 
     def review(
         self,
@@ -122,6 +133,10 @@ class Workspace:
         with self._engine() as engine:
             return engine.history(run_id)
 
+    def ledger(self, run_id: str) -> Ledger:
+        """Every model call of a run, priced: ``.by_step()``, ``.by_model()``, ``.total()``."""
+        return self.status(run_id).ledger
+
     def export(self, run_id: str, directory: str | Path) -> list[Path]:
         return export_run(self.status(run_id), Path(directory))
 
@@ -139,6 +154,8 @@ class Pipeline(Workspace):
         gates: GatePolicy | None = None,
         model: str | None = None,
         verify: bool = True,
+        max_cost: Decimal | float | str | None = None,
+        prices: str | Path | None = None,
     ) -> None:
         super().__init__(specialist, store=store)
         self.spec = spec
@@ -146,6 +163,8 @@ class Pipeline(Workspace):
         self.gates = gates
         self.model = model
         self.verify = verify
+        self.max_cost = Decimal(str(max_cost)) if max_cost is not None else None
+        self.prices = str(Path(prices).resolve()) if prices is not None else None
 
     @classmethod
     def load(
@@ -158,13 +177,27 @@ class Pipeline(Workspace):
         gates: GatePolicy | None = None,
         model: str | None = None,
         verify: bool = True,
+        max_cost: Decimal | float | str | None = None,
+        prices: str | Path | None = None,
     ) -> Pipeline:
         """Load a pipeline (a YAML path or a shipped name) and the agents it uses.
-        ``verify=False`` skips running generated code in the sandbox (findings say so)."""
+        ``verify=False`` skips running generated code in the sandbox (findings say so);
+        ``max_cost`` (USD) stops the run before a call that could pass it; ``prices`` is a
+        price file overriding the shipped table."""
         spec = load_pipeline(resolve_pipeline_path(graph))
         loaded = load_agents(Path(agents) if agents else default_agents_dir())
         specialist = provider if isinstance(provider, Specialist) else make_specialist(provider)
-        return cls(spec, loaded, specialist, store=store, gates=gates, model=model, verify=verify)
+        return cls(
+            spec,
+            loaded,
+            specialist,
+            store=store,
+            gates=gates,
+            model=model,
+            verify=verify,
+            max_cost=max_cost,
+            prices=prices,
+        )
 
     def run(
         self, request: str | FeatureRequest, on_event: ProgressCallback | None = None
@@ -177,6 +210,8 @@ class Pipeline(Workspace):
             gates=self.gates,
             model=self.model,
             verify=self.verify,
+            max_cost=self.max_cost,
+            prices=self.prices,
         )
         with self._engine() as engine:
             info = engine.create(feature, options)

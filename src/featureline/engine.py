@@ -9,22 +9,38 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
-from langgraph.errors import GraphRecursionError
+from langgraph.errors import GraphRecursionError, InvalidUpdateError
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
 from featureline.agents import AgentSpec
 from featureline.artifacts import ARTIFACT_TYPES
 from featureline.checks import CheckContext, Finding, run_checks
-from featureline.errors import FeaturelineError, PipelineFileError, ReviewError, RunFailure
+from featureline.errors import (
+    FeaturelineError,
+    PipelineFileError,
+    ReviewError,
+    RunFailure,
+    UserInputError,
+)
 from featureline.gates import GateDecision
-from featureline.graph import build_graph, initial_state
+from featureline.graph import (
+    build_graph,
+    initial_state,
+    required_agents,
+    restart_command,
+    step_reviewers,
+)
 from featureline.logging import get_logger
+from featureline.models import resolve_model
 from featureline.pipeline import GatePolicy, PipelineSpec
-from featureline.providers.base import Specialist
+from featureline.pricing import PriceTable, load_prices
+from featureline.providers.base import CostEstimating, Specialist
 from featureline.request import FeatureRequest, slugify
 from featureline.runindex import RunInfo
 from featureline.sandbox import Sandbox
@@ -61,6 +77,10 @@ class RunOptions:
     gates: GatePolicy | None = None
     model: str | None = None
     verify: bool = True
+    max_cost: Decimal | None = None
+    """The budget the run started with (USD); ``resume --max-cost`` raises it in the state."""
+    prices: str | None = None
+    """A price file (``--prices``) whose entries override the shipped table."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -69,17 +89,53 @@ class RunOptions:
             "gates": self.gates,
             "model": self.model,
             "verify": self.verify,
+            "max_cost": str(self.max_cost) if self.max_cost is not None else None,
+            "prices": self.prices,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunOptions:
+        max_cost = data.get("max_cost")
         return cls(
             spec=PipelineSpec.model_validate(data["spec"]),
             agents={name: AgentSpec.model_validate(a) for name, a in data["agents"].items()},
             gates=data.get("gates"),
             model=data.get("model"),
             verify=data.get("verify", True),
+            max_cost=Decimal(max_cost) if max_cost is not None else None,
+            prices=data.get("prices"),
         )
+
+    def price_table(self) -> PriceTable:
+        return load_prices(Path(self.prices) if self.prices else None)
+
+
+def planned_models(options: RunOptions, specialist: Specialist) -> dict[str, str]:
+    """Step (and ``<step>.review:<reviewer>``) -> the model a language-model specialist will
+    call, resolved as it resolves them; empty for offline specialists."""
+    if not isinstance(specialist, CostEstimating):
+        return {}
+    override: str | None = getattr(specialist, "model_override", None)
+    models: dict[str, str] = {}
+    spec = options.spec
+    for step in spec.steps:
+        agent = options.agents.get(spec.agent_for(step))
+        models[step.id] = resolve_model(
+            override, agent.model if agent else None, step.model or options.model
+        )
+        if spec.gate_for(step, options.gates) == "critic":
+            for name in step_reviewers(spec, step):
+                reviewer = options.agents.get(name)
+                models[f"{step.id}.review:{name}"] = resolve_model(
+                    override, reviewer.model if reviewer else None, None
+                )
+    return models
+
+
+def check_budget(value: Decimal | None) -> Decimal | None:
+    if value is not None and (not value.is_finite() or value < 0):
+        raise UserInputError(f"--max-cost must be a non-negative amount in USD, not {value}")
+    return value
 
 
 def _config(run_id: str) -> RunnableConfig:
@@ -104,17 +160,33 @@ class Engine:
         self.specialist = specialist
 
     def _compile(
-        self, options: RunOptions, sandbox: Sandbox | None = None
+        self,
+        options: RunOptions,
+        sandbox: Sandbox | None = None,
+        prices: PriceTable | None = None,
     ) -> CompiledStateGraph[Any, Any, Any, Any]:
         graph = build_graph(
-            options.spec, options.agents, self.specialist, options.gates, options.model, sandbox
+            options.spec,
+            options.agents,
+            self.specialist,
+            options.gates,
+            options.model,
+            sandbox,
+            prices,
         )
         return graph.compile(checkpointer=self.store.checkpointer)
 
+    def _check_prices(self, options: RunOptions) -> PriceTable:
+        """The run's price table; an unpriced model fails here, before any call is paid."""
+        prices = options.price_table()
+        for model in set(planned_models(options, self.specialist).values()):
+            prices.price_for(model)
+        return prices
+
     def create(self, request: FeatureRequest, options: RunOptions) -> RunInfo:
-        missing = sorted(
-            {options.spec.agent_for(s) for s in options.spec.steps} - set(options.agents)
-        )
+        check_budget(options.max_cost)
+        self._check_prices(options)
+        missing = sorted(required_agents(options.spec, options.gates) - set(options.agents))
         if missing:
             raise PipelineFileError(
                 options.spec.name, f"needs agent(s) not found: {', '.join(missing)}"
@@ -138,11 +210,19 @@ class Engine:
     def start(self, info: RunInfo, on_event: ProgressCallback | None = None) -> RunView:
         options = RunOptions.from_json(info.options)
         request = FeatureRequest.model_validate(info.options["request"])
-        state = initial_state(info.run_id, request, options.spec)
+        state = initial_state(info.run_id, request, options.spec, options.max_cost)
         return self._execute(info.run_id, state, on_event)
 
-    def resume(self, run_id: str, on_event: ProgressCallback | None = None) -> RunView:
-        """Continue a run from its last checkpoint (after a crash, an error or a budget stop)."""
+    def resume(
+        self,
+        run_id: str,
+        on_event: ProgressCallback | None = None,
+        max_cost: Decimal | None = None,
+    ) -> RunView:
+        """Continue a run from its last checkpoint (after a crash, an error or a budget stop);
+        ``max_cost`` replaces the run's budget first. A step that stopped (``errored`` or
+        ``over_budget``) restarts at the node it stopped in; its paid calls stay in the ledger."""
+        check_budget(max_cost)
         view = self.view(run_id)
         if view.status == "done":
             return view
@@ -153,7 +233,22 @@ class Engine:
             )
         if view.status == "running":
             raise ReviewError(f"run {run_id} is still running in process {view.info.pid}")
-        return self._execute(run_id, None, on_event)
+        graph = self._compile(RunOptions.from_json(view.info.options))
+        snapshot = graph.get_state(_config(run_id))
+        payload: Any = None
+        if not snapshot.next:
+            payload = restart_command(snapshot.values or {}, max_cost)  # type: ignore[arg-type]
+        elif max_cost is not None:  # interrupted mid-step: change the budget, then continue
+            try:
+                graph.update_state(_config(run_id), {"budget_usd": str(max_cost)})
+            except InvalidUpdateError as exc:
+                raise ReviewError(
+                    f"run {run_id} has several steps in flight, so its budget cannot change "
+                    f"now: `featureline resume {run_id}` first, then raise it when it stops"
+                ) from exc
+        if max_cost is not None:
+            get_logger(run_id=run_id).info("run.budget", max_cost_usd=str(max_cost))
+        return self._execute(run_id, payload, on_event)
 
     def review(
         self,
@@ -204,19 +299,21 @@ class Engine:
     def _execute(self, run_id: str, payload: Any, on_event: ProgressCallback | None) -> RunView:
         info = self.store.runs.get(run_id)
         options = RunOptions.from_json(info.options)
+        prices = self._check_prices(options)
         with ExitStack() as stack:
             sandbox = stack.enter_context(Sandbox()) if options.verify else None
-            return self._stream(run_id, options, sandbox, payload, on_event)
+            return self._stream(run_id, options, sandbox, prices, payload, on_event)
 
     def _stream(
         self,
         run_id: str,
         options: RunOptions,
         sandbox: Sandbox | None,
+        prices: PriceTable,
         payload: Any,
         on_event: ProgressCallback | None,
     ) -> RunView:
-        graph = self._compile(options, sandbox)
+        graph = self._compile(options, sandbox, prices)
         log = get_logger(run_id=run_id)
         self.store.runs.set_status(run_id, "running", pid=os.getpid())
         log.info("run.executing", provider=self.specialist.name, pipeline=options.spec.name)

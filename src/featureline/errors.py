@@ -6,6 +6,7 @@ them into one actionable line without string parsing.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 
@@ -92,3 +93,22 @@ class StepFailedError(RunFailure):
         self.attempts = attempts
         self.summary = summary
         super().__init__(f"step {step!r} failed its checks after {attempts} attempt(s): {summary}")
+
+
+class BudgetExceededError(RunFailure):
+    """The next model call could take the run past its ``--max-cost`` budget, so it was not
+    made; ``resume --max-cost USD`` with a higher budget continues the run."""
+
+    def __init__(
+        self, run_id: str, step: str, spent: Decimal, estimate: Decimal, budget: Decimal
+    ) -> None:
+        self.run_id = run_id
+        self.step = step
+        self.spent = spent
+        self.estimate = estimate
+        self.budget = budget
+        super().__init__(
+            f"budget reached before step {step!r}: spent ${spent:.4f} of ${budget:.4f}, the next "
+            f"call may cost up to ${estimate:.4f} — raise it with "
+            f"`featureline resume {run_id} --max-cost USD`"
+        )

@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from featureline.artifacts import ARTIFACT_TYPES
 from featureline.errors import PipelineFileError
 
-GatePolicy = Literal["none", "auto", "human"]
-GATE_POLICIES: tuple[str, ...] = ("none", "auto", "human")
+GatePolicy = Literal["none", "auto", "critic", "human"]
+GATE_POLICIES: tuple[str, ...] = ("none", "auto", "critic", "human")
 
 
 class StepSpec(BaseModel):
@@ -29,6 +29,9 @@ class StepSpec(BaseModel):
     gate: GatePolicy | None = None
     max_attempts: int | None = Field(default=None, ge=1, le=10)
     model: str | None = None
+    reviewers: tuple[str, ...] | None = Field(
+        default=None, description="reviewer agents a critic gate asks (default: by kind)"
+    )
     instructions: str = ""
 
     @model_validator(mode="after")

@@ -4,11 +4,25 @@ and old runs stay readable when the Python models evolve."""
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 StepStatus = Literal[
-    "pending", "running", "checking", "revising", "awaiting_review", "approved", "failed"
+    "pending",
+    "running",
+    "checking",
+    "reviewing",
+    "revising",
+    "awaiting_review",
+    "approved",
+    "failed",
+    "errored",
+    "over_budget",
 ]
+"""``errored``: the provider failed after its retries (the paid calls are in the ledger);
+``over_budget``: the next call could pass the run's budget, so it was not made. Both end
+the run as ``stopped``; ``resume`` restarts the step where it stopped."""
+
+StopPhase = Literal["produce", "review"]
 
 
 class StepState(TypedDict):
@@ -20,6 +34,10 @@ class StepState(TypedDict):
     round_attempts: int
     feedback: list[str]
     approved_attempt: int | None
+    error: NotRequired[str | None]
+    """Why the step stopped (``errored`` / ``over_budget``), in one line."""
+    stopped_in: NotRequired[StopPhase | None]
+    """Which node to restart on resume: the step's own (``produce``) or its review."""
 
 
 def new_step_state() -> StepState:
@@ -45,6 +63,12 @@ class RunState(TypedDict, total=False):
     """Every gate decision: who, when, verdict, comment, edits."""
     evidence: Annotated[list[dict[str, Any]], operator.add]
     """What featureline measured in the sandbox (test reports, load results), per attempt."""
+    ledger: Annotated[list[dict[str, Any]], operator.add]
+    """Every model call (LedgerEntry data: step, attempt, purpose, model, tokens, cost),
+    failed ones included: what was paid for is never dropped."""
+    budget_usd: str | None
+    """The run's spending limit in USD (a decimal string; ``None``: no limit). Starts as
+    ``--max-cost``; ``resume --max-cost`` replaces it, and the checkpoint keeps the change."""
 
 
 def latest_record(state: RunState, step: str) -> dict[str, Any] | None:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from featureline.artifacts import (
@@ -18,6 +19,7 @@ from featureline.artifacts.performance import LoadResult, NfrVerdict
 from featureline.artifacts.testing import ExecutionReport
 from featureline.checks import Finding
 from featureline.gates import ReviewRecord
+from featureline.ledger import Ledger
 from featureline.pipeline import PipelineSpec
 from featureline.runindex import RunInfo, RunStatus
 from featureline.state import RunState, StepStatus
@@ -47,6 +49,10 @@ class StepView:
     findings: dict[int, list[Finding]]
     reviews: list[ReviewRecord]
     evidence: dict[int, dict[str, Any]] = field(default_factory=dict)
+    ledger: Ledger = field(default_factory=Ledger)
+    """This step's model calls (produce and review), failed attempts included."""
+    error: str | None = None
+    """Why the step stopped, while it is ``errored`` or ``over_budget``."""
 
     @property
     def latest(self) -> ArtifactRecord | None:
@@ -58,10 +64,20 @@ class StepView:
 
     @property
     def usage(self) -> Usage:
+        """Tokens of every call the ledger holds (failed attempts and reviews too); for runs
+        without ledger entries, what the records report."""
         total = Usage()
+        if self.ledger.entries:
+            for entry in self.ledger.entries:
+                total = total + entry.usage
+            return total
         for record in self.records:
             total = total + record.usage
         return total
+
+    @property
+    def cost_usd(self) -> Decimal:
+        return self.ledger.total_cost
 
     @property
     def duration_s(self) -> float:
@@ -87,6 +103,17 @@ class RunView:
     steps: list[StepView]
     pending: list[PendingReview] = field(default_factory=list)
     checkpoints: int = 0
+    ledger: Ledger = field(default_factory=Ledger)
+    budget_usd: Decimal | None = None
+
+    @property
+    def cost_usd(self) -> Decimal:
+        return self.ledger.total_cost
+
+    @property
+    def stopped_steps(self) -> list[StepView]:
+        """Steps that ended the run early (provider error, budget) and restart on resume."""
+        return [s for s in self.steps if s.status in ("errored", "over_budget")]
 
     def step(self, step_id: str) -> StepView:
         for step in self.steps:
@@ -130,6 +157,7 @@ def build_view(
     records = [ArtifactRecord.model_validate(r) for r in state.get("records", [])]
     reviews = [ReviewRecord.model_validate(r) for r in state.get("reviews", [])]
     all_findings = state.get("findings", [])
+    ledger = Ledger.from_json(state.get("ledger", []))
     for step_spec in spec.steps:
         st = state.get("steps", {}).get(step_spec.id)
         step_findings: dict[int, list[Finding]] = {}
@@ -154,6 +182,8 @@ def build_view(
                 evidence={
                     e["attempt"]: e for e in state.get("evidence", []) if e["step"] == step_spec.id
                 },
+                ledger=ledger.for_step(step_spec.id),
+                error=st.get("error") if st else None,
             )
         )
     pending = [
@@ -182,6 +212,8 @@ def build_view(
         steps=steps,
         pending=pending,
         checkpoints=checkpoints,
+        ledger=ledger,
+        budget_usd=Decimal(budget) if (budget := state.get("budget_usd")) is not None else None,
     )
 
 

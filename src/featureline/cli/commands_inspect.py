@@ -14,7 +14,7 @@ from featureline.api import Workspace
 from featureline.artifacts import ArtifactRecord
 from featureline.cli.context import CliState
 from featureline.cli.progress import STATUS_STYLE
-from featureline.errors import UserInputError
+from featureline.errors import FeaturelineError, UserInputError
 from featureline.graph import build_graph
 from featureline.paths import default_agents_dir, resolve_pipeline_path
 from featureline.pipeline import load_pipeline
@@ -33,11 +33,12 @@ def register(app: typer.Typer) -> None:
     app.command("graph")(graph_cmd)
     app.command("trace")(trace_cmd)
     app.command("check")(check_cmd)
+    app.command("cost")(cost_cmd)
 
 
 def _workspace(ctx: typer.Context) -> Workspace:
     state: CliState = ctx.obj
-    return Workspace(make_specialist(None), store=state.store)
+    return Workspace(make_specialist("builtin"), store=state.store)
 
 
 def _styled(status: str) -> str:
@@ -52,19 +53,32 @@ def list_runs(ctx: typer.Context) -> None:
     if not runs:
         state.console.print("no runs yet: start one with `featureline run REQUEST`")
         return
+    workspace = _workspace(ctx)
     table = Table(show_edge=False)
-    for column in ("run", "title", "status", "pipeline", "provider", "created"):
+    for column in ("run", "title", "status", "pipeline", "provider", "tokens", "cost", "created"):
         table.add_column(column)
     for info in runs:
+        tokens, cost = _spend(workspace, info.run_id)
         table.add_row(
             info.run_id,
             info.title,
             info.status,
             info.pipeline,
             info.provider,
+            tokens,
+            cost,
             info.created_at.strftime("%Y-%m-%d %H:%M:%S"),
         )
     state.console.print(table)
+
+
+def _spend(workspace: Workspace, run_id: str) -> tuple[str, str]:
+    """(tokens, cost) of a run for the runs table; blank when it cannot be read."""
+    try:
+        view = workspace.status(run_id)
+    except FeaturelineError:
+        return "", ""
+    return str(view.usage.total_tokens), f"${view.cost_usd:.4f}"
 
 
 def _steps_table(view: RunView) -> Table:
@@ -76,6 +90,7 @@ def _steps_table(view: RunView) -> Table:
         "approved",
         "duration",
         "tokens",
+        "cost",
         "errors",
         "reviews",
     ):
@@ -88,7 +103,8 @@ def _steps_table(view: RunView) -> Table:
             str(step.attempts),
             str(step.approved_attempt or ""),
             f"{step.duration_s:.2f}s" if step.records else "",
-            str(step.usage.total_tokens) if step.records else "",
+            str(step.usage.total_tokens) if step.records or step.ledger.entries else "",
+            f"${step.cost_usd:.4f}" if step.ledger.entries else "",
             str(len(latest_errors)) if latest_errors else "",
             str(len(step.reviews)) if step.reviews else "",
         )
@@ -106,12 +122,30 @@ def status(ctx: typer.Context, run_id: Annotated[str, typer.Argument(help="The r
         f"{view.checkpoints} checkpoints)"
     )
     console.print(_steps_table(view))
+    if view.ledger.entries or view.budget_usd is not None:
+        console.print(_spend_line(view))
+    for step in view.stopped_steps:
+        console.print(f"{step.status} at {step.id}: {step.error}")
     for pending in view.pending:
         console.print(
             f"waiting for review at {pending.step} (attempt {pending.attempt}): {pending.reason}"
         )
     if view.status == "stopped":
         console.print(f"continue with: featureline resume {run_id}")
+
+
+def _spend_line(view: RunView) -> str:
+    totals = view.ledger.total()
+    line = (
+        f"spent ${totals.cost_usd:.4f} on {totals.calls} call(s): {totals.input_tokens} input, "
+        f"{totals.cache_write_tokens} cache-write, {totals.cache_read_tokens} cache-read, "
+        f"{totals.output_tokens} output tokens"
+    )
+    if view.budget_usd is not None:
+        line += (
+            f"; budget ${view.budget_usd:.4f}, ${view.ledger.remaining(view.budget_usd):.4f} left"
+        )
+    return line
 
 
 def show(
@@ -141,9 +175,19 @@ def show(
         )
         return
     console = state.console
+    if not step and (view.ledger.entries or view.budget_usd is not None):
+        console.print(_spend_line(view))
     for step_view in steps:
         record = _pick_record(step_view, attempt)
         console.rule(f"{step_view.id} — {step_view.status}")
+        if step_view.error:
+            console.print(f"stopped: {step_view.error}")
+        if step_view.ledger.entries:
+            totals = step_view.ledger.total()
+            console.print(
+                f"{totals.calls} model call(s), {step_view.usage.total_tokens} tokens, "
+                f"${totals.cost_usd:.4f} (all attempts and reviews)"
+            )
         if record is None:
             console.print("no artifact yet")
             continue
@@ -201,6 +245,9 @@ def _step_json(step: StepView, attempt: int | None) -> dict[str, object]:
         "record": record.model_dump(mode="json") if record else None,
         "findings": {str(k): [f.model_dump() for f in v] for k, v in step.findings.items()},
         "reviews": [r.model_dump(mode="json") for r in step.reviews],
+        "error": step.error,
+        "ledger": [e.model_dump(mode="json") for e in step.ledger.entries],
+        "cost_usd": str(step.cost_usd),
     }
 
 
@@ -302,7 +349,7 @@ def graph_cmd(
     spec = load_pipeline(resolve_pipeline_path(graph))
     if mermaid:
         loaded = load_agents(agents or default_agents_dir())
-        compiled = build_graph(spec, loaded, make_specialist(None)).compile()
+        compiled = build_graph(spec, loaded, make_specialist("builtin")).compile()
         typer.echo(compiled.get_graph().draw_mermaid())
         return
     console = state.console
@@ -372,3 +419,76 @@ def check_cmd(
             )
     if errors:
         raise typer.Exit(1)
+
+
+def cost_cmd(
+    ctx: typer.Context,
+    run_id: Annotated[str, typer.Argument(help="The run.")],
+    calls: Annotated[bool, typer.Option("--calls", help="Also list every call.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the ledger as JSON.")] = False,
+) -> None:
+    """What a run spent: tokens and cost by step, by model and by outcome."""
+    state: CliState = ctx.obj
+    view = _workspace(ctx).status(run_id)
+    ledger = view.ledger
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "run_id": run_id,
+                    "budget_usd": str(view.budget_usd) if view.budget_usd is not None else None,
+                    "total": ledger.total().model_dump(mode="json"),
+                    "by_step": {k: v.model_dump(mode="json") for k, v in ledger.by_step().items()},
+                    "by_model": {
+                        k: v.model_dump(mode="json") for k, v in ledger.by_model().items()
+                    },
+                    "by_outcome": {
+                        k: v.model_dump(mode="json") for k, v in ledger.by_outcome().items()
+                    },
+                    "entries": [e.model_dump(mode="json") for e in ledger.entries],
+                },
+                indent=2,
+            )
+        )
+        return
+    console = state.console
+    console.print(f"run {run_id}: {view.info.title!r} — {_styled(view.status)}")
+    if not ledger.entries:
+        console.print(f"no model calls (provider {view.info.provider})")
+        return
+    console.print(_spend_line(view))
+    for title, groups in (
+        ("by step", ledger.by_step()),
+        ("by model", ledger.by_model()),
+        ("by outcome", ledger.by_outcome()),
+    ):
+        table = Table(title=title, show_edge=False, title_justify="left")
+        for column in ("", "calls", "input", "cache write", "cache read", "output", "cost"):
+            table.add_column(column, justify="left" if not column else "right")
+        for name, totals in groups.items():
+            table.add_row(
+                name,
+                str(totals.calls),
+                str(totals.input_tokens),
+                str(totals.cache_write_tokens),
+                str(totals.cache_read_tokens),
+                str(totals.output_tokens),
+                f"${totals.cost_usd:.4f}",
+            )
+        console.print(table)
+    if calls:
+        table = Table(title="calls", show_edge=False, title_justify="left")
+        for column in ("step", "attempt", "call", "purpose", "model", "outcome", "tokens", "cost"):
+            table.add_column(column)
+        for entry in ledger.entries:
+            table.add_row(
+                entry.step,
+                str(entry.attempt),
+                str(entry.call),
+                entry.purpose,
+                entry.model,
+                entry.outcome + (f" ({entry.detail[:60]})" if entry.detail else ""),
+                str(entry.usage.total_tokens),
+                f"${entry.cost_usd:.4f}",
+            )
+        console.print(table)

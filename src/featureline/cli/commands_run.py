@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import getpass
 import json
+from collections import Counter
+from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -14,14 +17,28 @@ from featureline.api import Pipeline, Workspace
 from featureline.cli.context import CliState
 from featureline.cli.outcome import report_outcome
 from featureline.cli.progress import ProgressBoard
+from featureline.engine import RunOptions, planned_models
 from featureline.errors import ReviewError
 from featureline.pipeline import GatePolicy
-from featureline.providers import PROVIDERS, make_specialist
+from featureline.providers import PROVIDERS, Specialist, make_specialist
 from featureline.request import read_request
+from featureline.store import open_store, resolve_store_url
 
 ProviderOption = Annotated[
     str | None,
-    typer.Option("--provider", help=f"Who produces the artifacts: {', '.join(PROVIDERS)}."),
+    typer.Option(
+        "--provider",
+        help=f"Who produces the artifacts: {'|'.join(PROVIDERS)} [default: anthropic when "
+        "ANTHROPIC_API_KEY is set, else builtin; on resume/review: the run's own].",
+    ),
+]
+MaxCostOption = Annotated[
+    float | None,
+    typer.Option(
+        "--max-cost",
+        min=0.0,
+        help="Budget in USD: the run stops before a model call that could pass it.",
+    ),
 ]
 DelayOption = Annotated[
     float,
@@ -53,9 +70,22 @@ def run(
     ] = None,
     gates: Annotated[
         GatePolicy | None,
-        typer.Option("--gates", help="Override every step's gate: human|auto|none."),
+        typer.Option("--gates", help="Override every step's gate: human|critic|auto|none."),
     ] = None,
     provider: ProviderOption = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            envvar="FEATURELINE_MODEL",
+            help="Claude model id or alias (sonnet|opus|haiku); a step's own `model:` wins.",
+        ),
+    ] = None,
+    max_cost: MaxCostOption = None,
+    prices: Annotated[
+        Path | None,
+        typer.Option("--prices", help="Price file (YAML) overriding the shipped price table."),
+    ] = None,
     builtin_delay: DelayOption = 0.0,
     export: Annotated[
         Path | None,
@@ -76,16 +106,26 @@ def run(
     feature = read_request(request)
     specialist = make_specialist(provider, delay_s=builtin_delay)
     pipeline = Pipeline.load(
-        graph, agents=agents, provider=specialist, store=state.store, gates=gates, verify=verify
+        graph,
+        agents=agents,
+        provider=specialist,
+        store=state.store,
+        gates=gates,
+        model=model,
+        verify=verify,
+        max_cost=_decimal(max_cost),
+        prices=prices,
+    )
+    options = RunOptions(
+        spec=pipeline.spec,
+        agents=pipeline.agents,
+        gates=gates,
+        model=model,
+        max_cost=pipeline.max_cost,
     )
     console.print(
         f"featureline: {feature.title!r} through pipeline {pipeline.spec.name} "
-        f"with the {specialist.name} specialist"
-        + (
-            " (offline, deterministic — not a language model)"
-            if specialist.name == "builtin"
-            else ""
-        )
+        f"with the {describe_specialist(specialist, options)}"
     )
     with ProgressBoard(pipeline.spec, console) as board:
         view = pipeline.run(feature, on_event=board)
@@ -99,15 +139,27 @@ def resume(
     ctx: typer.Context,
     run_id: Annotated[str, typer.Argument(help="The run to continue.")],
     provider: ProviderOption = None,
+    max_cost: Annotated[
+        float | None,
+        typer.Option(
+            "--max-cost", min=0.0, help="A new budget in USD for the run (e.g. to raise it)."
+        ),
+    ] = None,
     builtin_delay: DelayOption = 0.0,
 ) -> None:
-    """Continue a run from its last checkpoint (after a crash or an error)."""
+    """Continue a run from its last checkpoint (after a crash, an error or a budget stop)."""
     state: CliState = ctx.obj
-    workspace = Workspace(make_specialist(provider, delay_s=builtin_delay), store=state.store)
-    board = ProgressBoard.continuing(workspace.status(run_id), state.console)
-    state.console.print(f"resuming run {run_id} with the {workspace.specialist.name} specialist")
+    specialist = _specialist_for_run(state, run_id, provider, builtin_delay)
+    workspace = Workspace(specialist, store=state.store)
+    view = workspace.status(run_id)
+    board = ProgressBoard.continuing(view, state.console)
+    budget = _decimal(max_cost) if max_cost is not None else view.budget_usd
+    options = replace(RunOptions.from_json(view.info.options), max_cost=budget)
+    state.console.print(
+        f"resuming run {run_id} with the {describe_specialist(specialist, options)}"
+    )
     with board:
-        view = workspace.resume(run_id, on_event=board)
+        view = workspace.resume(run_id, on_event=board, max_cost=_decimal(max_cost))
     report_outcome(state.console, view)
 
 
@@ -147,7 +199,8 @@ def review(
     if reject is not None and not reject.strip():
         raise ReviewError("--reject needs a comment saying what to change")
     edited = _read_edit(edit) if edit is not None else None
-    workspace = Workspace(make_specialist(provider, delay_s=builtin_delay), store=state.store)
+    specialist = _specialist_for_run(state, run_id, provider, builtin_delay)
+    workspace = Workspace(specialist, store=state.store)
     with ProgressBoard.continuing(workspace.status(run_id), state.console) as board:
         view = workspace.review(
             run_id,
@@ -160,6 +213,45 @@ def review(
             on_event=board,
         )
     report_outcome(state.console, view)
+
+
+def describe_specialist(specialist: Specialist, options: RunOptions) -> str:
+    """Rule 6: say who works before the run starts — the provider, and for Claude the model
+    (and any step that uses another one), the endpoint and the budget."""
+    if specialist.name == "builtin":
+        return "builtin specialist (offline, deterministic — not a language model)"
+    models = {
+        step: model
+        for step, model in planned_models(options, specialist).items()
+        if "." not in step
+    }
+    if not models:
+        return f"{specialist.name} specialist"
+    main = Counter(models.values()).most_common(1)[0][0]
+    others = ", ".join(f"{step}: {model}" for step, model in models.items() if model != main)
+    parts = [f"model {main}" + (f" ({others})" if others else "")]
+    base_url = getattr(specialist, "base_url", None)
+    if base_url:
+        parts.append(f"at {base_url}")
+    if options.max_cost is not None:
+        parts.append(f"budget ${options.max_cost:.2f}")
+    return f"{specialist.name} specialist (Claude, {', '.join(parts)})"
+
+
+def _specialist_for_run(
+    state: CliState, run_id: str, provider: str | None, delay_s: float
+) -> Specialist:
+    """``--provider``, else the provider the run was started with (when it is one we can
+    make), else the default; so a resume never switches provider behind the user's back."""
+    if provider is None:
+        with open_store(resolve_store_url(state.store)) as store:
+            recorded = store.runs.get(run_id).provider
+        provider = recorded if recorded in PROVIDERS else None
+    return make_specialist(provider, delay_s=delay_s)
+
+
+def _decimal(value: float | None) -> Decimal | None:
+    return Decimal(str(value)) if value is not None else None
 
 
 def _read_edit(path: Path) -> dict[str, object]:

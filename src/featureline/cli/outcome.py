@@ -14,7 +14,14 @@ def report_outcome(console: Console, view: RunView) -> None:
     """Print where the run stands and what to do next; exit with the matching code."""
     run_id = view.info.run_id
     if view.status == "done":
-        console.print(f"[green]done[/green]: run {run_id} approved all {len(view.steps)} steps")
+        cost = (
+            f" ({view.usage.total_tokens} tokens, ${view.cost_usd:.4f})"
+            if view.ledger.entries
+            else ""
+        )
+        console.print(
+            f"[green]done[/green]: run {run_id} approved all {len(view.steps)} steps{cost}"
+        )
         console.print(
             f"  inspect: featureline show {run_id}    export: featureline export {run_id} DIR"
         )
@@ -42,8 +49,20 @@ def report_outcome(console: Console, view: RunView) -> None:
             for finding in errors:
                 console.print(f"  - {finding.location}: {finding.message}")
     else:
+        for step in view.stopped_steps:
+            label = (
+                "[yellow]over budget[/yellow]"
+                if step.status == "over_budget"
+                else "[red]error[/red]"
+            )
+            console.print(f"{label}: {step.error}")
+        if view.cost_usd:
+            budget = f" of ${view.budget_usd:.4f}" if view.budget_usd is not None else ""
+            console.print(
+                f"  spent so far: ${view.cost_usd:.4f}{budget} (featureline cost {run_id})"
+            )
         console.print(
             f"[yellow]{view.status}[/yellow]: run {run_id}; "
-            f"continue with `featureline resume {run_id}`"
+            f"resume with `featureline resume {run_id}`"
         )
     raise typer.Exit(EXIT_CODES[view.status])

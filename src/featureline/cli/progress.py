@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from rich.console import Console
@@ -18,10 +19,13 @@ STATUS_STYLE = {
     "pending": "dim",
     "running": "cyan",
     "checking": "cyan",
+    "reviewing": "cyan",
     "revising": "yellow",
     "awaiting_review": "magenta",
     "approved": "green",
     "failed": "red",
+    "errored": "red",
+    "over_budget": "yellow",
 }
 
 
@@ -31,6 +35,7 @@ class StepRow:
     attempt: int = 0
     duration_s: float = 0.0
     tokens: int = 0
+    cost: Decimal = Decimal(0)
     errors: int = 0
     started: float | None = None
 
@@ -58,6 +63,7 @@ class ProgressBoard:
                 attempt=step.attempts,
                 duration_s=step.duration_s,
                 tokens=step.usage.total_tokens,
+                cost=step.cost_usd,
             )
             for step in view.steps
         }
@@ -87,30 +93,48 @@ class ProgressBoard:
                 row.attempt += 1
             elif event.role == "check":
                 row.status = "checking"
+            elif event.role == "review":
+                row.status = "reviewing"
         else:
             self._apply(row, event)
         if self.live is not None:
             self.live.update(self.table())
-        elif row.status != before and row.status not in {"running", "checking"}:
+        elif row.status != before and row.status not in {"running", "checking", "reviewing"}:
             self.console.print(self.line(event.step, row))
 
     def _apply(self, row: StepRow, event: ProgressEvent) -> None:
         update = event.update
         records = update.get("records") or []
+        entries = update.get("ledger") or []
         if records:
             record = records[-1]
             row.attempt = record["attempt"]
-            usage = record.get("usage", {})
-            row.tokens += sum(int(v) for v in usage.values())
+            if not entries:  # providers without a ledger report usage on the record only
+                usage = record.get("usage", {})
+                row.tokens += sum(int(v) for v in usage.values())
+        for entry in entries:
+            row.tokens += sum(
+                int(entry[k])
+                for k in (
+                    "input_tokens",
+                    "output_tokens",
+                    "cache_write_tokens",
+                    "cache_read_tokens",
+                )
+            )
+            row.cost += Decimal(str(entry["cost_usd"]))
         if event.role == "step" and row.started is not None:
             row.duration_s += time.monotonic() - row.started
         findings = update.get("findings")
         if findings is not None:
             row.errors = sum(1 for f in findings if f["severity"] == "error")
-        status = (update.get("steps") or {}).get(event.step, {}).get("status")
+        step_update = (update.get("steps") or {}).get(event.step, {})
+        status = step_update.get("status")
+        if status in {"errored", "over_budget"}:  # a stopped attempt: count what was made
+            row.attempt = step_update.get("attempts", row.attempt)
         if event.waiting:
             row.status = "awaiting_review"
-        elif status and status != "checking":
+        elif status and status not in {"checking", "reviewing"}:
             row.status = status
         if event.error:
             row.status = "failed"
@@ -118,14 +142,15 @@ class ProgressBoard:
     def line(self, step: str, row: StepRow) -> str:
         style = STATUS_STYLE.get(row.status, "")
         errors = f", {row.errors} error(s)" if row.errors else ""
+        cost = f"  ${row.cost:.4f}" if row.cost else ""
         return (
             f"[{style}]{row.status:>15}[/{style}]  {step:<15} attempt {row.attempt}  "
-            f"{row.duration_s:6.2f}s  {row.tokens} tokens{errors}"
+            f"{row.duration_s:6.2f}s  {row.tokens} tokens{cost}{errors}"
         )
 
     def table(self) -> Table:
         table = Table(title=f"pipeline {self.spec.name}", show_edge=False)
-        for column in ("step", "status", "attempt", "duration", "tokens", "errors"):
+        for column in ("step", "status", "attempt", "duration", "tokens", "cost", "errors"):
             table.add_column(column)
         for step_id, row in self.rows.items():
             style = STATUS_STYLE.get(row.status, "")
@@ -135,6 +160,7 @@ class ProgressBoard:
                 str(row.attempt or ""),
                 f"{row.duration_s:.2f}s" if row.attempt else "",
                 str(row.tokens) if row.attempt else "",
+                f"${row.cost:.4f}" if row.cost else "",
                 str(row.errors) if row.errors else "",
             )
         return table

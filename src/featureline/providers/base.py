@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Protocol, runtime_checkable
 
 from featureline.agents import AgentSpec
 from featureline.artifacts import Artifact, Usage
+from featureline.ledger import CallRecord
+from featureline.pricing import PriceTable
 from featureline.request import FeatureRequest
 
 
@@ -52,3 +56,37 @@ class Specialist(Protocol):
     name: str
 
     def produce(self, task: StepTask) -> StepResult: ...
+
+
+@runtime_checkable
+class CostEstimating(Protocol):
+    """A specialist that can bound what its next call costs (for ``--max-cost``)."""
+
+    def estimate_cost(self, task: StepTask, prices: PriceTable | None = None) -> Decimal: ...
+
+
+@runtime_checkable
+class CallReporting(Protocol):
+    """A specialist that keeps the calls each attempt (or review) made, also failed ones."""
+
+    def calls_for(
+        self, run_id: str, step: str, attempt: int, purpose: str = "produce"
+    ) -> tuple[CallRecord, ...]: ...
+
+
+def calls_of(result: StepResult) -> tuple[CallRecord, ...]:
+    """The model calls behind a result: the ones the provider lists, else one call made of
+    its usage, else none (an offline provider calls no model)."""
+    listed: Sequence[CallRecord] | None = getattr(result, "calls", None)
+    if listed is not None:
+        return tuple(listed)
+    if result.usage.total_tokens:
+        return (CallRecord(model=result.model, usage=result.usage, outcome="ok"),)
+    return ()
+
+
+def paid_calls(error: BaseException) -> tuple[CallRecord, ...] | None:
+    """The calls a failed provider call had already paid for, when its error carries them
+    (``AnthropicCallError.calls``); ``None`` for errors that do not."""
+    calls: Sequence[CallRecord] | None = getattr(error, "calls", None)
+    return tuple(calls) if calls is not None else None
