@@ -22,6 +22,8 @@ from featureline.artifacts import (
 )
 from featureline.providers.base import Specialist, StepTask
 from featureline.providers.builtin import BuiltinSpecialist
+from featureline.providers.builtin.resources import build_resources, map_requirements
+from featureline.providers.builtin.text import sentences
 from featureline.request import FeatureRequest, read_request
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +83,9 @@ def run_all(path: Path) -> dict[str, Artifact]:
         result = specialist.produce(make_task(request, kind, {k: done[k] for k in INPUTS[kind]}))
         assert result.model == "featureline-builtin-1"
         assert result.usage.total_tokens == 0
-        done[kind] = result.artifact
+        artifact = result.artifact
+        assert not isinstance(artifact, dict)
+        done[kind] = artifact
     return done
 
 
@@ -213,12 +217,22 @@ def test_performance_is_honest(name: str) -> None:
     compile(perf.load_test_script.content, perf.load_test_script.path, "exec")
 
 
-def test_event_booking_defers_overbooking() -> None:
-    req = pipeline("event-booking.md")["requirements"]
-    assert isinstance(req, RequirementsArtifact)
+def test_event_booking_guards_capacity() -> None:
+    """'Never overbooked' is a planned rule: a 409 capacity check in a write transaction,
+    exercised by a generated test through POST and PATCH."""
+    req, mapping = _mapping("event-booking.md")
     fr = next(f for f in req.functional if "overbooked" in f.source)
-    assert fr.status == "deferred"
-    assert fr.status_note == "not implemented by the builtin specialist"
+    assert fr.title == "Never overbook events" and fr.status == "planned"
+    assert any("409" in c for c in fr.acceptance_criteria)
+    assert mapping[fr.id] == [("booking", "create"), ("booking", "update")]
+    impl = pipeline("event-booking.md")["implementation"]
+    assert isinstance(impl, ImplementationArtifact)
+    router = next(f.content for f in impl.files if f.path.endswith("routers/bookings.py"))
+    assert 'db.execute("BEGIN IMMEDIATE")' in router and "status_code=409" in router
+    testing = pipeline("event-booking.md")["testing"]
+    assert isinstance(testing, TestingArtifact)
+    covered = next(c.tests for c in testing.coverage if c.requirement_id == fr.id)
+    assert "tests/test_bookings.py::test_booking_never_exceeds_capacity" in covered
 
 
 def test_expense_amount_is_decimal() -> None:
@@ -275,6 +289,7 @@ def test_feedback_is_recorded_and_missing_inputs_fall_back() -> None:
     assert isinstance(req, RequirementsArtifact)
     assert any("Reviewer feedback considered" in a and "due date" in a for a in req.assumptions)
     docs = specialist.produce(make_task(request, "docs", {})).artifact
+    assert not isinstance(docs, dict)
     assert "/v1/health" in json.dumps(docs.model_dump())
 
 
@@ -285,3 +300,81 @@ def test_delay_is_applied() -> None:
     started = time.perf_counter()
     BuiltinSpecialist(delay_s=0.05).produce(make_task(request, "requirements", {}))
     assert time.perf_counter() - started >= 0.05
+
+
+def _mapping(name: str) -> tuple[RequirementsArtifact, dict[str, list[tuple[str, str]]]]:
+    req = pipeline(name)["requirements"]
+    assert isinstance(req, RequirementsArtifact)
+    return req, map_requirements(req, build_resources(req))
+
+
+def test_project_tasks_ownership_overdue_and_context() -> None:
+    req, mapping = _mapping("project-tasks.md")
+    project = next(e for e in req.entities if e.name == "project")
+    assert project.owned_by == "user"
+    assert "owner" not in {f.name for f in project.fields}  # the caller, not a client field
+    by_title = {f.title: f for f in req.functional}
+    assert mapping[by_title["List overdue tasks"].id] == [("task", "list")]
+    assert any("overdue=true" in c for c in by_title["List overdue tasks"].acceptance_criteria)
+    context = by_title["Teams organise work in projects"]
+    assert context.status == "planned"
+    assert ("project", "create") in mapping[context.id]
+    rule = by_title["Rule: Assignee must be a project member"]
+    assert (
+        rule.status == "deferred"
+        and rule.status_note == "not implemented by the builtin specialist"
+    )
+    assert not any(f.status == "planned" and mapping.get(f.id) == [] for f in req.functional)
+    api = pipeline("project-tasks.md")["api_spec"]
+    assert isinstance(api, ApiSpecArtifact)
+    params = {p["name"] for p in api.openapi["paths"]["/v1/tasks"]["get"]["parameters"]}
+    assert {"overdue", "due_before", "status", "assignee_id"} <= params
+    impl = pipeline("project-tasks.md")["implementation"]
+    assert isinstance(impl, ImplementationArtifact)
+    code = "\n".join(f.content for f in impl.files)
+    assert "status NOT IN ('done')" in code
+    testing = pipeline("project-tasks.md")["testing"]
+    assert isinstance(testing, TestingArtifact)
+    assert any("def test_list_tasks_overdue" in f.content for f in testing.test_files)
+
+
+def test_event_bookings_owned_by_attendee_and_upcoming_deferred() -> None:
+    req, _ = _mapping("event-booking.md")
+    booking = next(e for e in req.entities if e.name == "booking")
+    assert booking.owned_by == "user"
+    assert "attendee" not in {f.name for f in booking.fields}
+    restrict = next(f for f in req.functional if f.title == "Restrict bookings to their owner")
+    assert restrict.source == "Attendees see their upcoming bookings."
+    upcoming = [f for f in req.functional if f.title == "Attendees see their upcoming bookings"]
+    assert [f.status for f in upcoming] == ["deferred"]
+    organisers = [f for f in req.functional if f.source.startswith("Organisers see")]
+    assert organisers and all(
+        f.status == "deferred" for f in organisers if not f.title.startswith("List ")
+    )
+
+
+def test_library_overdue_loans_and_mappings() -> None:
+    req, mapping = _mapping("library-loans.md")
+    overdue = next(f for f in req.functional if f.title == "List overdue loans")
+    assert mapping[overdue.id] == [("loan", "list")]
+    assert any("returned_at is empty" in c for c in overdue.acceptance_criteria)
+
+
+def test_blog_moderation_maps_to_comments_and_roles_stay_deferred() -> None:
+    req, mapping = _mapping("blog-moderation.md")
+    moderate = next(f for f in req.functional if f.title == "Moderate comments")
+    assert mapping[moderate.id] == [("comment", "update")]
+    admins = next(f for f in req.functional if f.title == "Rule: Admins can edit anything")
+    assert (
+        admins.status == "deferred" and "roles are recorded but not enforced" in admins.description
+    )
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_sentence_is_a_requirement_or_question(name: str) -> None:
+    req = pipeline(name)["requirements"]
+    assert isinstance(req, RequirementsArtifact)
+    sources = {f.source for f in req.functional} | {n.source for n in req.non_functional}
+    questions = " ".join(req.open_questions)
+    for sentence in sentences(read_request(str(ROOT / "examples" / "requests" / name)).text):
+        assert sentence in sources or sentence in questions, sentence

@@ -68,6 +68,8 @@ def value(name, s, n):
     if t == "integer":
         if name.endswith("_id"):
             return created.get(name[:-3], 1)
+        if name == "capacity":  # a capacity guard answers 409 once the seats are gone
+            return 1000
         return s.get("minimum", 1) + (n % 2 if s.get("maximum", 10**9) > s.get("minimum", 1) else 0)
     if t == "boolean":
         return False

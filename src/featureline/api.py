@@ -106,9 +106,9 @@ class Workspace:
         with self._engine() as engine:
             return engine.review(run_id, decision, step=step, on_event=on_event)
 
-    def status(self, run_id: str) -> RunView:
+    def status(self, run_id: str, *, count_checkpoints: bool = False) -> RunView:
         with self._engine() as engine:
-            return engine.view(run_id)
+            return engine.view(run_id, count_checkpoints=count_checkpoints)
 
     def runs(self) -> list[RunInfo]:
         with open_store(self.store_url) as store:

@@ -339,7 +339,9 @@ class Engine:
         log.info("run.paused" if view.status == "waiting" else f"run.{view.status}")
         return view
 
-    def view(self, run_id: str) -> RunView:
+    def view(self, run_id: str, *, count_checkpoints: bool = False) -> RunView:
+        """A run as it stands. Counting checkpoints reads every one of them, so only
+        `status` asks for it."""
         info = self.store.runs.get(run_id)
         options = RunOptions.from_json(info.options)
         graph = self._compile(options)
@@ -352,7 +354,11 @@ class Engine:
             and info.pid != os.getpid()
             and _process_alive(info.pid, info.host)
         )
-        checkpoints = len(list(self.store.checkpointer.list(_config(run_id))))
+        checkpoints = (
+            sum(1 for _ in self.store.checkpointer.list(_config(run_id)))
+            if count_checkpoints
+            else 0
+        )
         return build_view(
             info, options.spec, state, interrupts, bool(snapshot.next), alive, checkpoints
         )

@@ -114,7 +114,7 @@ def _steps_table(view: RunView) -> Table:
 def status(ctx: typer.Context, run_id: Annotated[str, typer.Argument(help="The run.")]) -> None:
     """Where a run stands: each step's status, and what waits for you."""
     state: CliState = ctx.obj
-    view = _workspace(ctx).status(run_id)
+    view = _workspace(ctx).status(run_id, count_checkpoints=True)
     console = state.console
     console.print(
         f"run {view.info.run_id}: {view.info.title!r} — {_styled(view.status)} "

@@ -154,8 +154,11 @@ def analyse(request: FeatureRequest) -> Domain:
         find_listing(domain, sentence)
         find_ownership(domain, sentence)
         find_state_fields(domain, sentence)
+    for sentence in sents:
+        find_role_ownership(domain, sentence)
     resolve_pending(domain)
     apply_relation_hints(domain, request.hints)
+    owner_fields_to_ownership(domain)
     if "auth" in request.hints:
         auth = str(request.hints["auth"]).lower()
         domain.auth_scheme = "api_key" if "key" in auth else "bearer"
@@ -456,6 +459,8 @@ def find_listing(domain: Domain, sentence: str) -> None:
         targets = [e for e in domain.entities if re.search(rf"\b{e}s?\b", low)][:1]
     for target in targets:
         listing = domain.listings.setdefault(target, ListingSpec())
+        if sentence in listing.sources:
+            continue
         listing.sources.append(sentence)
         ent = domain.entities[target]
         if "newest first" in low or "most recent" in low:
@@ -511,6 +516,42 @@ def find_ownership(domain: Domain, sentence: str) -> None:
             if target and domain.entities[target].owned_by is None:
                 domain.entities[target].owned_by = "user"
                 domain.entities[target].ownership_source = sentence
+
+
+def find_role_ownership(domain: Domain, sentence: str) -> None:
+    """'Attendees see their upcoming bookings' -> bookings are the caller's own rows.
+
+    Runs after the explicit ownership phrasings so those stay the recorded source; the
+    reference to the acting role ('attendee') becomes the owner column."""
+    low = sentence.lower()
+    seen = re.search(
+        r"^([a-z]+)\s+(?:can\s+)?(?:see|list|view)s?\s+their\s+([a-z]+)(?:\s+([a-z]+))?", low
+    )
+    if seen:
+        role = ACTOR_WORDS.get(singular(seen.group(1)))
+        target = domain.resolve(seen.group(2)) or (
+            domain.resolve(seen.group(3)) if seen.group(3) else None
+        )
+        if role and target and domain.entities[target].owned_by is None:
+            ent = domain.entities[target]
+            ent.owned_by = "user"
+            ent.ownership_source = sentence
+            ent.fields = [f for f in ent.fields if not (f.name == role and f.type == "reference")]
+
+
+def owner_fields_to_ownership(domain: Domain) -> None:
+    """'A project has ... an owner' -> the project is owned by the user who creates it.
+
+    The owner is then the calling user (an ``owner_id`` the client cannot set), not a
+    field the client fills in."""
+    for ent in domain.entities.values():
+        spec = ent.field_named("owner")
+        if spec is None or spec.type != "reference" or spec.references != "user":
+            continue
+        ent.fields = [f for f in ent.fields if f.name != "owner"]
+        if ent.owned_by is None:
+            ent.owned_by = "user"
+            ent.ownership_source = ent.source
 
 
 def find_state_fields(domain: Domain, sentence: str) -> None:

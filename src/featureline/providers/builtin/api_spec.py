@@ -175,6 +175,16 @@ def list_parameters(res: Resource) -> list[dict[str, Any]]:
                 "description": f"only rows whose {res.overdue} is before this date",
             }
         )
+        params.append(
+            {
+                "name": "overdue",
+                "in": "query",
+                "schema": {"type": "boolean"},
+                "description": f"true: only overdue rows ({res.overdue} has passed"
+                + (f" and {' and '.join(res.open_when)}" if res.open_when else "")
+                + ")",
+            }
+        )
     return params
 
 

@@ -356,6 +356,27 @@ def router_py(r: Resource, ops: set[str]) -> str:
         "",
         "",
     ]
+    if r.capacity:
+        parent_table, fk, cap, qty = r.capacity
+        L += [
+            "def _check_capacity(db: sqlite3.Connection, parent_id: int, wanted: int, item_id: int = 0) -> None:",
+            f'    """Never more {qty} than the capacity: call inside BEGIN IMMEDIATE, so the check',
+            '    and the write are one step for every writer (SQLite has one writer at a time)."""',
+            f'    parent = db.execute("SELECT {cap} FROM {parent_table} WHERE id = ?", (parent_id,)).fetchone()',
+            "    if parent is None:",
+            "        return  # the foreign key check of the write answers an unknown parent",
+            f'    taken = db.execute("SELECT COALESCE(SUM({qty}), 0) FROM {r.table} WHERE {fk} = ? AND id != ?",',
+            "                       (parent_id, item_id)).fetchone()[0]",
+            "    if taken + wanted > parent[0]:",
+            f'        raise HTTPException(status_code=409, detail=f"only {{parent[0] - taken}} {qty} left")',
+            "",
+            "",
+            "def _write_lock(db: sqlite3.Connection) -> None:",
+            "    if not db.in_transaction:",
+            '        db.execute("BEGIN IMMEDIATE")',
+            "",
+            "",
+        ]
     L += ["def _link(db: sqlite3.Connection, item_id: int, payload: dict[str, object]) -> None:"]
     if r.joins:
         for j in r.joins:
@@ -376,6 +397,14 @@ def router_py(r: Resource, ops: set[str]) -> str:
             f"           user: CurrentUser = Depends(current_user)) -> {cls}:",
             "    _limit(user)",
             "    data = body.model_dump()",
+            *(
+                [
+                    "    _write_lock(db)",
+                    f"    _check_capacity(db, data[{r.capacity[1]!r}], data[{r.capacity[3]!r}])",
+                ]
+                if r.capacity
+                else []
+            ),
             "    try:",
             f"        cur = db.execute(INSERT_SQL, ({', '.join(params)},))",
             "        item_id = int(cur.lastrowid or 0)",
@@ -430,6 +459,21 @@ def router_py(r: Resource, ops: set[str]) -> str:
                 f'        clauses.append("{r.overdue} < ?")',
                 "        params.append(due_before.isoformat())",
             ]
+            due_type = colmap[r.overdue].ftype
+            today = (
+                "dt.datetime.now(dt.timezone.utc).isoformat()"
+                if due_type == "datetime"
+                else "dt.date.today().isoformat()"
+            )
+            overdue_sql = " AND ".join(
+                [f"{r.overdue} IS NOT NULL", f"{r.overdue} < ?", *r.open_when]
+            )
+            args.append("overdue: bool | None = None")
+            body += [
+                "    if overdue:",
+                f"        clauses.append({overdue_sql!r})",
+                f"        params.append({today})",
+            ]
         body += [
             "    if sort not in SORTS:",
             '        raise HTTPException(status_code=422, detail="sort must be one of " + ", ".join(SORTS))',
@@ -464,8 +508,19 @@ def router_py(r: Resource, ops: set[str]) -> str:
             f"def update(id: int, body: {cls}Update, db: sqlite3.Connection = Depends(get_db),",
             f"           user: CurrentUser = Depends(current_user)) -> {cls}:",
             "    _limit(user)",
-            "    _fetch(db, id, user)",
-            "    data = body.model_dump(exclude_unset=True)",
+            *(
+                [
+                    "    data = body.model_dump(exclude_unset=True)",
+                    f"    if {r.capacity[1]!r} in data or {r.capacity[3]!r} in data:",
+                    "        _write_lock(db)",
+                    "        current = _fetch(db, id, user)",
+                    f"        _check_capacity(db, data.get({r.capacity[1]!r}) or current[{r.capacity[1]!r}],",
+                    f"                        data.get({r.capacity[3]!r}) or current[{r.capacity[3]!r}], id)",
+                    "    _fetch(db, id, user)",
+                ]
+                if r.capacity
+                else ["    _fetch(db, id, user)", "    data = body.model_dump(exclude_unset=True)"]
+            ),
             "    columns = [c for c in UPDATE_SET if c in data]",
             "    try:",
             "        if columns:",

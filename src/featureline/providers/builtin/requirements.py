@@ -234,19 +234,38 @@ def _entity_requirements(domain: Domain, ent: EntitySpec, add: _Adder) -> None:
         add(
             f"List overdue {many}",
             f"Find {many} whose {due} has passed.",
-            [f"GET {path}?due_before=<date> returns only {many} with {due} before that date"],
+            [
+                f"GET {path}?overdue=true returns only {many} whose {due} is before today"
+                + _open_note(ent),
+                f"GET {path}?due_before=<date> returns only {many} with {due} before that date",
+            ],
             next((s for s in listing.sources if "overdue" in s.lower()), listing.sources[0]),
         )
     if ent.owned_by:
         add(
             f"Restrict {many} to their owner",
-            f"A user sees and changes only their own {many}.",
+            f"A user sees and changes only their own {many}; the owner is the user who "
+            f"created the {name} (owner_id is set by the service, never by the client).",
             [
+                f"POST {path} records the calling user as the owner",
                 f"another user's {name} is answered with 404 on GET, PATCH and DELETE",
                 f"GET {path} never lists another user's {many}",
             ],
             ent.ownership_source,
         )
+
+
+def _open_note(ent: EntitySpec) -> str:
+    """How finished rows are left out of the overdue list (mirrors resources._open_state)."""
+    done = ("done", "completed", "complete", "closed", "resolved", "returned", "cancelled")
+    for f in ent.fields:
+        values = [v for v in f.enum_values if v in done]
+        if f.type == "enum" and values:
+            return f" and whose {f.name} is not {' or '.join(values)}"
+    for f in ent.fields:
+        if f.name in {"returned_at", "completed_at", "closed_at", "done_at"} and not f.required:
+            return f" and whose {f.name} is empty"
+    return ""
 
 
 def _param(domain: Domain, ent: EntitySpec, name: str) -> str:
@@ -328,7 +347,17 @@ def _sentence_requirements(domain: Domain, sentence: str, used: set[str], add: _
                 sentence,
             )
     listing_extra = [e for e, spec in domain.listings.items() if sentence in spec.sources[1:]]
-    for e in listing_extra:
+    unserved = UNSERVED_QUALIFIERS.findall(low)
+    for e in listing_extra if unserved else []:
+        adder(
+            shorten(sentence, 70),
+            f"Only partly served: GET /v1/{plural(e).replace('_', '-')} lists the "
+            f"{title_words(plural(e))}, but \u201c{unserved[0]}\u201d is not generated.",
+            [f"to be designed: restrict the list to {unserved[0]} {title_words(plural(e))}"],
+            sentence,
+            deferred=True,
+        )
+    for e in listing_extra if not unserved else []:
         adder(
             shorten(sentence, 70),
             f"Served by the {title_words(plural(e))} list endpoint.",
@@ -339,13 +368,61 @@ def _sentence_requirements(domain: Domain, sentence: str, used: set[str], add: _
             sentence,
             "should",
         )
-    if RULE_WORDS.search(low) and not _is_target(sentence):
+    guard = _capacity_guard(domain) if re.search(r"\boverbook", low) else None
+    if guard is not None:
+        parent, child, qty = guard
+        path = "/v1/" + plural(child).replace("_", "-")
         adder(
-            shorten(sentence, 70),
-            f"Business rule stated in the request: {sentence}",
+            f"Never overbook {title_words(plural(parent))}",
+            f"The {qty} of all {title_words(plural(child))} of a {title_words(parent)} never "
+            f"exceed its capacity, even when the last {qty} are booked at the same moment.",
+            [
+                f"POST {path} that would take the {qty} booked for the {title_words(parent)} "
+                "above its capacity returns 409 problem+json and stores nothing",
+                f"PATCH {path}/{{id}} changing {qty} or {parent}_id is checked the same way",
+                "the check and the write run in one write transaction (BEGIN IMMEDIATE), "
+                "so two concurrent requests cannot both take the last seats",
+            ],
+            sentence,
+        )
+        return
+    if RULE_WORDS.search(low) and not _is_target(sentence):
+        defines = any(sentence in (e.source, e.ownership_source) for e in domain.entities.values())
+        clauses = _rule_clauses(sentence) if defines else []
+        roles = [c for c in clauses if ROLE_RULE.search(c.lower())]
+        adder(
+            shorten("Rule: " + "; ".join(clauses), 70) if clauses else shorten(sentence, 70),
+            f"Business rule stated in the request: {sentence}"
+            + (
+                " (the rest of the sentence is served by the endpoints above; "
+                f"this rule is not: {'; '.join(clauses)})"
+                if clauses
+                else ""
+            )
+            + (
+                "; a role-based permission: roles are recorded but not enforced by the "
+                "generated service"
+                if roles
+                else ""
+            )
+            + _owner_note(domain, low),
             ["enforced by the service and covered by a test (to be designed)"],
             sentence,
             deferred=True,
+        )
+    elif sentence not in used and mentioned and _is_context(low, mentioned):
+        many = [title_words(plural(e)) for e in mentioned]
+        adder(
+            shorten(sentence, 70),
+            f"Context served by the CRUD endpoints of {', '.join(many)}. "
+            "Nouns of the sentence that are not entities are not modelled separately.",
+            [
+                f"/v1/{plural(e).replace('_', '-')} creates, lists, reads, updates "
+                f"and deletes {title_words(plural(e))}"
+                for e in mentioned
+            ],
+            sentence,
+            "should",
         )
     elif (
         sentence not in used
@@ -370,6 +447,85 @@ def _sentence_requirements(domain: Domain, sentence: str, used: set[str], add: _
             sentence,
             deferred=True,
         )
+
+
+UNSERVED_QUALIFIERS = re.compile(
+    r"\b(upcoming|past|recent|today'?s|this week'?s|counts?|totals?|sums?|per day|per month)\b"
+)
+ROLE_RULE = re.compile(r"\b(only the|admins?|moderators?|librarians?|organisers?|managers?)\b")
+CONTEXT_VERBS = re.compile(
+    r"\b(organi[sz]es?|manages?|tracks?|keeps?|shares?|lends?|runs?|holds?|stores?|offers?)\b"
+)
+
+
+CAPACITY_QUANTITIES = ("seats", "places", "tickets", "spots", "quantity")
+
+
+def _capacity_guard(domain: Domain) -> tuple[str, str, str] | None:
+    """(parent, child, quantity field) when 'never overbooked' can be enforced: a parent
+    with an integer capacity and a child that belongs to it with an integer quantity."""
+    for r in domain.relations:
+        if r.kind != "many_to_one":
+            continue
+        parent, child = domain.entities.get(r.target), domain.entities.get(r.source)
+        if parent is None or child is None:
+            continue
+        cap = parent.field_named("capacity")
+        qty = next(
+            (
+                f
+                for f in child.fields
+                if f.name in CAPACITY_QUANTITIES and f.type == "integer" and f.required
+            ),
+            None,
+        )
+        if cap is not None and cap.type == "integer" and cap.required and qty is not None:
+            return parent.name, child.name, qty.name
+    return None
+
+
+def _owner_note(domain: Domain, low: str) -> str:
+    """'Only the project owner can ...' is partly covered when projects are owned rows."""
+    m = re.search(r"\bonly the ([a-z]+) owner\b", low)
+    target = domain.resolve(m.group(1)) if m else None
+    if target is None or domain.entities[target].owned_by is None:
+        return ""
+    many = title_words(plural(target))
+    return (
+        f" (partly enforced: {many} are owned rows, so only the owner can change or delete "
+        f"a {title_words(target)} and others get 404; sharing with members and managing "
+        "members are not generated)"
+    )
+
+
+def _is_context(low: str, mentioned: list[str]) -> bool:
+    """A short scene-setting sentence ('Teams organise work in projects') about entities."""
+    return len(low.split()) <= 8 and bool(CONTEXT_VERBS.search(low)) and bool(mentioned)
+
+
+def _rule_clauses(sentence: str) -> list[str]:
+    """The clauses of a sentence that state a rule, e.g. 'assignee must be a project member'.
+
+    Used when the rest of the sentence is already served (it defines an entity or its
+    ownership), so the deferred requirement names only what is really missing."""
+    text = sentence.rstrip(".")
+    text = re.sub(r"\ban?\s+(?:optional\s+)?([a-z]+),\s+(?:who|which)\s+", r"\1 ", text)
+    subject = text.split()[0] if text.split() else ""
+    out: list[str] = []
+    for clause in re.split(r";\s*|,\s+(?=(?:and|but|even)\b)", text):
+        pieces = [p for p in clause.split(", ") if RULE_WORDS.search(p.lower())]
+        if not pieces:
+            continue
+        first = pieces[0]
+        match = RULE_WORDS.search(first.lower())
+        cut = first.lower().rfind(" and ", 0, match.start() if match else 0)
+        if cut > 0 and len(pieces) == 1 and clause.count(", ") > 1:
+            first = first[cut + 5 :]
+        rule = re.sub(r"^(?:and|but)\s+", "", ", ".join([first, *pieces[1:]]).strip())
+        if re.match(r"^(?:can|must|may)\b", rule):
+            rule = f"{subject} {rule}"
+        out.append(rule[0].upper() + rule[1:] if not out else rule)
+    return out
 
 
 def _is_target(sentence: str) -> bool:

@@ -8,7 +8,7 @@ requirements artifact (which a reviewer may have edited), never the request text
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from featureline.artifacts.requirements import EntityField, RequirementsArtifact
 from featureline.providers.builtin.text import plural, singular, title_words
@@ -69,6 +69,14 @@ class Resource:
     filters: tuple[tuple[str, str], ...]
     search: tuple[str, ...]
     overdue: str | None
+    #: SQL conditions that a row is still open (status not done, not returned yet), so
+    #: ``?overdue=true`` leaves finished rows out; empty when the table has no such state.
+    open_when: tuple[str, ...] = ()
+    #: a JSON body that closes a row (for the generated test of ``?overdue=true``).
+    close_with: tuple[tuple[str, str], ...] = ()
+    #: (parent table, foreign key column, parent capacity column, quantity column) when
+    #: the sum of quantities per parent may never exceed the parent's capacity.
+    capacity: tuple[str, ...] = ()
 
     @property
     def module(self) -> str:
@@ -125,7 +133,34 @@ def build_resources(req: RequirementsArtifact) -> list[Resource]:
     out: list[Resource] = []
     for ent in _topo(req, names, parents):
         out.append(_resource(req, ent, parents[ent]))
-    return out
+    return [_with_capacity(req, r, out) for r in out]
+
+
+def _capacity_parent(req: RequirementsArtifact, resources: list[Resource]) -> Resource | None:
+    """The resource named by a planned 'Never overbook <many>' requirement."""
+    for fr in req.functional:
+        m = re.match(r"^Never overbook (.+)$", fr.title)
+        if fr.status == "planned" and m:
+            hit = next((r for r in resources if title_words(plural(r.entity)) == m.group(1)), None)
+            if hit is not None:
+                return hit
+    return None
+
+
+def _with_capacity(req: RequirementsArtifact, res: Resource, all_: list[Resource]) -> Resource:
+    parent = _capacity_parent(req, all_)
+    if parent is None or not any(c.name == "capacity" for c in parent.cols):
+        return res
+    fk = next((c for c in res.cols if c.fk_table == parent.table and c.writable), None)
+    qty = next(
+        (c for c in res.cols if c.name in CAPACITY_QUANTITIES and c.ftype == "integer"), None
+    )
+    if fk is None or qty is None:
+        return res
+    return replace(res, capacity=(parent.table, fk.name, "capacity", qty.name))
+
+
+CAPACITY_QUANTITIES = ("seats", "places", "tickets", "spots", "quantity")
 
 
 def _topo(req: RequirementsArtifact, names: list[str], parents: dict[str, list[str]]) -> list[str]:
@@ -266,6 +301,7 @@ def _with_listing(req: RequirementsArtifact, res: Resource) -> Resource:
                 filters.extend(_filter(res, word))
         if fr.title == f"List overdue {many}":
             overdue = next((c.name for c in res.cols if c.name.startswith("due")), None)
+    open_when, close_with = _open_state(res) if overdue else ((), ())
     return Resource(
         res.entity,
         res.table,
@@ -276,7 +312,28 @@ def _with_listing(req: RequirementsArtifact, res: Resource) -> Resource:
         tuple(dict.fromkeys(filters)),
         tuple(dict.fromkeys(search)),
         overdue,
+        open_when,
+        close_with,
     )
+
+
+DONE_VALUES = ("done", "completed", "complete", "closed", "resolved", "returned", "cancelled")
+CLOSED_AT = ("returned_at", "completed_at", "closed_at", "done_at")
+
+
+def _open_state(res: Resource) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """How a row counts as still open: an enum state that is not a 'done' value, or an
+    empty returned_at/completed_at column. Values come from the requirements, never
+    from user input, so they are safe to inline in SQL."""
+    for c in res.cols:
+        done = [v for v in c.enum_values if v in DONE_VALUES]
+        if c.ftype == "enum" and done and c.writable:
+            quoted = ", ".join("'" + v.replace("'", "''") + "'" for v in done)
+            return (f"{c.name} NOT IN ({quoted})",), ((c.name, done[0]),)
+    for c in res.cols:
+        if c.name in CLOSED_AT and c.nullable and c.writable:
+            return (f"{c.name} IS NULL",), ((c.name, "2001-01-01T00:00:00Z"),)
+    return (), ()
 
 
 def _filter(res: Resource, word: str) -> list[tuple[str, str]]:
@@ -304,13 +361,37 @@ def map_requirements(
         if m and m.group(2) in by_title:
             out[fr.id] = [(by_title[m.group(2)].entity, m.group(1).lower())]
             continue
-        m = re.match(r"^(?:List|List overdue|Filter|Search) (.+?)(?: by .+)?$", fr.title)
+        m = re.match(r"^(?:List overdue|List|Filter|Search) (.+?)(?: by .+)?$", fr.title)
         if m and m.group(1) in by_many:
             out[fr.id] = [(by_many[m.group(1)].entity, "list")]
             continue
         m = re.match(r"^Restrict (.+) to their owner$", fr.title)
         if m and m.group(1) in by_many:
             out[fr.id] = [(by_many[m.group(1)].entity, op) for op in OPS]
+            continue
+        if re.match(r"^Never overbook ", fr.title):
+            out[fr.id] = [
+                (r.entity, op) for r in resources if r.capacity for op in ("create", "update")
+            ]
+            continue
+        m = re.match(r"^(?:Moderate|Disable) (.+)$", fr.title)
+        if m and (m.group(1) in by_many or m.group(1) in by_title):
+            res = by_many.get(m.group(1)) or by_title[m.group(1)]
+            out[fr.id] = [(res.entity, "update")]
+            continue
+        m = re.match(r"^Context served by the CRUD endpoints of (.+?)\.", fr.description)
+        if m:
+            hits = [by_many[w] for w in m.group(1).split(", ") if w in by_many]
+            out[fr.id] = [(r.entity, op) for r in hits for op in OPS]
+            continue
+        m = re.match(
+            r"^Served by the (?:(.+) list endpoint|create endpoint of (.+?):)", fr.description
+        )
+        if m and m.group(1) in by_many:
+            out[fr.id] = [(by_many[m.group(1)].entity, "list")]
+            continue
+        if m and m.group(2) in by_title:
+            out[fr.id] = [(by_title[m.group(2)].entity, "create")]
             continue
         text = f"{fr.title} {fr.description} {fr.source}".lower()
         hit = next((r for r in resources if re.search(rf"\b{title_words(r.entity)}", text)), None)

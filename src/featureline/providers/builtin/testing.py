@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from featureline.artifacts.implementation import SourceFile
 from featureline.artifacts.requirements import RequirementsArtifact
 from featureline.artifacts.testing import CoverageEntry, TestingArtifact, TestLevel
@@ -55,6 +57,8 @@ def sample(c: Col, n: int) -> str:
     t = c.ftype
     if t == "reference":
         return "1"
+    if t == "integer" and c.name == "capacity":
+        return "1000"  # room for the bookings other tests make against it
     if t == "integer":
         return str(int(c.minimum) if c.minimum is not None else 1)
     if t == "decimal":
@@ -103,7 +107,67 @@ def helpers(resources: list[Resource]) -> str:
     return "\n".join(out)
 
 
-def resource_tests(r: Resource) -> tuple[str, dict[str, list[str]]]:
+def _capacity_test(r: Resource, resources: Sequence[Resource]) -> list[str]:
+    """Book up to the capacity, then one more (409), through POST and PATCH."""
+    parent_table, fk, cap, qty = r.capacity
+    parent = next(p for p in resources if p.table == parent_table)
+    keys = [c.name for c in r.body_cols if not c.nullable]
+    return [
+        f"    first = make_{r.entity}(client, auth)",
+        f"    parent_url = f\"{parent.path}/{{first['{fk}']}}\"",
+        f'    limit = first["{qty}"] + 1',
+        f'    assert client.patch(parent_url, json={{"{cap}": limit}}, headers=auth).status_code == 200',
+        f"    payload = {{key: first[key] for key in {keys!r}}}",
+        f'    too_many = client.post("{r.path}", json={{**payload, "{qty}": 2}}, headers=other_auth)',
+        "    assert too_many.status_code == 409, too_many.text",
+        '    assert too_many.headers["content-type"].startswith("application/problem+json")',
+        f'    last = client.post("{r.path}", json={{**payload, "{qty}": 1}}, headers=other_auth)',
+        "    assert last.status_code == 201, last.text",
+        f"    first_url = f\"{r.path}/{{first['id']}}\"",
+        f'    assert client.patch(first_url, json={{"{qty}": limit}}, headers=auth).status_code == 409',
+        f'    assert client.patch(first_url, json={{"{qty}": 1}}, headers=auth).status_code == 200',
+    ]
+
+
+def _overdue_test(r: Resource) -> list[str]:
+    """?overdue=true lists a row whose due date has passed, and not once it is closed
+    (done / returned) nor when it is due in the future."""
+    due = next(c for c in r.cols if c.name == r.overdue)
+    past, future = (
+        ('"2000-01-01T00:00:00Z"', '"2999-01-01T00:00:00Z"')
+        if due.ftype == "datetime"
+        else ('"2000-01-01"', '"2999-01-01"')
+    )
+    e = r.entity
+    lines = [
+        "    def overdue_ids():",
+        '        params = {"overdue": "true", "limit": 100}',
+        f'        page = client.get("{r.path}", params=params, headers=auth)',
+        "        assert page.status_code == 200",
+        '        return [row["id"] for row in page.json()["items"]]',
+        "",
+        f"    late = make_{e}(client, auth)",
+        f"    url = f\"{r.path}/{{late['id']}}\"",
+        f'    assert client.patch(url, json={{"{r.overdue}": {past}}}, headers=auth).status_code == 200',
+        '    assert late["id"] in overdue_ids()',
+    ]
+    for name, value in r.close_with:
+        lines += [
+            f'    assert client.patch(url, json={{"{name}": "{value}"}}, headers=auth).status_code == 200',
+            '    assert late["id"] not in overdue_ids()',
+        ]
+    lines += [
+        f"    later = make_{e}(client, auth)",
+        f"    later_url = f\"{r.path}/{{later['id']}}\"",
+        f'    assert client.patch(later_url, json={{"{r.overdue}": {future}}}, headers=auth).status_code == 200',
+        '    assert later["id"] not in overdue_ids()',
+    ]
+    return lines
+
+
+def resource_tests(
+    r: Resource, resources: Sequence[Resource] = ()
+) -> tuple[str, dict[str, list[str]]]:
     """A test module for one resource and which test functions exercise each operation."""
     f = f"tests/test_{r.table}.py"
     e = r.entity
@@ -173,6 +237,8 @@ def resource_tests(r: Resource) -> tuple[str, dict[str, list[str]]]:
                 "    _ = item",
             ],
         )
+    if r.overdue:
+        test(f"test_list_{r.table}_overdue", "list", _overdue_test(r))
     test(
         f"test_list_{r.table}_rejects_bad_limit",
         "list",
@@ -221,6 +287,9 @@ def resource_tests(r: Resource) -> tuple[str, dict[str, list[str]]]:
             f"    assert client.get(f\"{r.path}/{{item['id']}}\", headers=auth).status_code == 404",
         ],
     )
+    if r.capacity:
+        test(f"test_{e}_never_exceeds_capacity", "create", _capacity_test(r, resources))
+        ops["update"].append(f"{f}::test_{e}_never_exceeds_capacity")
     if r.owned:
         body = [
             f"    item = make_{e}(client, auth)",
@@ -261,7 +330,7 @@ def build_testing(
     ]
     by_op: dict[tuple[str, str], list[str]] = {}
     for r in resources:
-        content, ops = resource_tests(r)
+        content, ops = resource_tests(r, resources)
         files.append(
             SourceFile(path=f"tests/test_{r.table}.py", content=content, purpose=f"{r.path} tests")
         )
