@@ -12,6 +12,7 @@ from openapi_spec_validator import validate
 
 from featureline.agents import load_agent
 from featureline.artifacts import (
+    ARTIFACT_TYPES,
     ApiSpecArtifact,
     Artifact,
     ImplementationArtifact,
@@ -28,16 +29,7 @@ from featureline.request import FeatureRequest, read_request
 
 ROOT = Path(__file__).resolve().parent.parent
 REQUESTS = sorted((ROOT / "examples" / "requests").glob("*.md"))
-STEPS = [
-    "requirements",
-    "design",
-    "schema",
-    "api_spec",
-    "implementation",
-    "testing",
-    "performance",
-    "docs",
-]
+STEPS = list(ARTIFACT_TYPES)  # the eight steps, in the specialist's order
 INPUTS = {
     "requirements": [],
     "design": ["requirements"],

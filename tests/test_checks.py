@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from featureline.artifacts import Artifact
+from featureline.artifacts import ARTIFACT_TYPES, Artifact
 from featureline.checks import CheckContext, Finding, run_checks
 from featureline.checks.base import checks_for
 from featureline.providers.base import StepTask
@@ -16,16 +16,7 @@ from featureline.providers.builtin import BuiltinSpecialist
 from featureline.request import read_request
 from tests.conftest import REQUESTS
 
-ORDER = [
-    "requirements",
-    "design",
-    "schema",
-    "api_spec",
-    "implementation",
-    "testing",
-    "performance",
-    "docs",
-]
+ORDER = list(ARTIFACT_TYPES)  # the eight steps, in the specialist's order
 
 
 @cache

@@ -8,19 +8,11 @@ from pathlib import Path
 import yaml
 from openapi_spec_validator import validate
 
+from featureline.artifacts import ARTIFACT_TYPES
 from tests.clihelpers import invoke, run_id_from
 from tests.conftest import REQUESTS
 
-STEPS = [
-    "requirements",
-    "design",
-    "schema",
-    "api_spec",
-    "implementation",
-    "testing",
-    "performance",
-    "docs",
-]
+STEPS = list(ARTIFACT_TYPES)  # the eight steps, in the specialist's order
 
 
 def test_run_show_export(tmp_path: Path) -> None:

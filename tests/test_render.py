@@ -5,23 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from featureline.agents import load_agent
-from featureline.artifacts import Artifact
+from featureline.artifacts import ARTIFACT_TYPES, Artifact
 from featureline.providers.base import StepTask
 from featureline.providers.builtin import BuiltinSpecialist
 from featureline.render import render_markdown
 from featureline.request import read_request
 
 ROOT = Path(__file__).resolve().parent.parent
-STEPS = [
-    "requirements",
-    "design",
-    "schema",
-    "api_spec",
-    "implementation",
-    "testing",
-    "performance",
-    "docs",
-]
+STEPS = list(ARTIFACT_TYPES)  # the eight steps, in the specialist's order
 
 
 def _artifacts() -> dict[str, Artifact]:

@@ -26,7 +26,7 @@ from featureline.artifacts import (
 )
 from featureline.artifacts.performance import LoadResult, NfrVerdict
 from featureline.artifacts.testing import ExecutionReport, TestOutcome
-from featureline.checks.base import Finding
+from featureline.checks.base import Finding, finding
 from featureline.errors import FeaturelineError
 from featureline.sandbox import Sandbox, SandboxLimits
 
@@ -58,10 +58,6 @@ class Verification:
     evidence: dict[str, Any] = field(default_factory=dict)
 
 
-def _finding(name: str, location: str, message: str, severity: str = "error") -> Finding:
-    return Finding(check=name, severity=severity, location=location, message=message)  # type: ignore[arg-type]
-
-
 def _service_files(implementation: ImplementationArtifact, *extra: Any) -> dict[str, str]:
     files = {f.path: f.content for f in implementation.files}
     for source in extra:
@@ -82,7 +78,7 @@ def verify_routes(
     verification = Verification(evidence={"sandbox": result.network_isolation})
     if not result.ok:
         verification.findings.append(
-            _finding(
+            finding(
                 name,
                 implementation.entry_point,
                 f"the app does not import: {result.output_tail(1)}",
@@ -93,23 +89,23 @@ def verify_routes(
         routes = {(m, p): op for m, p, op in json.loads(result.stdout.strip().splitlines()[-1])}
     except (ValueError, IndexError) as exc:
         verification.findings.append(
-            _finding(name, implementation.entry_point, f"unreadable route list: {exc}")
+            finding(name, implementation.entry_point, f"unreadable route list: {exc}")
         )
         return verification
     verification.evidence["routes"] = sorted(f"{m} {p}" for m, p in routes)
     if api is None:
         verification.findings.append(
-            _finding(name, "routes", "no approved API spec to compare the routes with", "warning")
+            finding(name, "routes", "no approved API spec to compare the routes with", "warning")
         )
         return verification
     spec = {(e.method, e.path): e.operation_id for e in api.endpoints}
     for method, path in sorted(set(spec) - set(routes)):
         verification.findings.append(
-            _finding(name, f"{method} {path}", "in the spec but not served by the app")
+            finding(name, f"{method} {path}", "in the spec but not served by the app")
         )
     for method, path in sorted(set(routes) - set(spec)):
         verification.findings.append(
-            _finding(name, f"{method} {path}", "served by the app but not in the spec")
+            finding(name, f"{method} {path}", "served by the app but not in the spec")
         )
     return verification
 
@@ -123,7 +119,7 @@ def verify_tests(
     """Run the generated tests against the generated service; every failure is an error."""
     name = "testing.run"
     if implementation is None:
-        return Verification([_finding(name, "test_files", "no approved implementation to test")])
+        return Verification([finding(name, "test_files", "no approved implementation to test")])
     workdir = sandbox.workspace(key)
     files = _service_files(implementation, *testing.test_files)
     sandbox.write_files(workdir, files)
@@ -153,16 +149,16 @@ def verify_tests(
     verification = Verification(evidence={"execution": report.model_dump(mode="json")})
     if result.timed_out:
         verification.findings.append(
-            _finding(name, "tests", f"the test run timed out after {TEST_LIMITS.wall_seconds:g}s")
+            finding(name, "tests", f"the test run timed out after {TEST_LIMITS.wall_seconds:g}s")
         )
     for outcome in outcomes:
         if outcome.outcome in {"failed", "error"}:
             verification.findings.append(
-                _finding(name, outcome.test_id, f"{outcome.outcome}: {outcome.message[:300]}")
+                finding(name, outcome.test_id, f"{outcome.outcome}: {outcome.message[:300]}")
             )
     if not outcomes and not result.timed_out:
         verification.findings.append(
-            _finding(name, "tests", f"no test ran: {result.output_tail(1)}")
+            finding(name, "tests", f"no test ran: {result.output_tail(1)}")
         )
     return verification
 
@@ -209,7 +205,7 @@ def verify_load(
     """Start the service, seed it, run the load test; compare p50/p95/throughput to targets."""
     name = "performance.load_run"
     if implementation is None:
-        return Verification([_finding(name, "load_test", "no approved implementation to load")])
+        return Verification([finding(name, "load_test", "no approved implementation to load")])
     workdir = sandbox.workspace(key)
     extra = [performance.load_test_script] + (
         [performance.seed_script] if performance.seed_script else []
@@ -237,7 +233,7 @@ def verify_load(
                 )
                 if not seeded.ok:
                     return Verification(
-                        [_finding(name, "seed_script", f"seeding failed: {seeded.output_tail(1)}")]
+                        [finding(name, "seed_script", f"seeding failed: {seeded.output_tail(1)}")]
                     )
                 env = {k: str(v) for k, v in _last_json(seeded.stdout).items()}
             argv = shlex.split(
@@ -246,10 +242,10 @@ def verify_load(
             argv = [env.get(a[1:], a) if a.startswith("$") else a for a in argv]
             loaded = server.run(argv, workdir, env=env, limits=LOAD_LIMITS)
     except FeaturelineError as exc:
-        return Verification([_finding(name, "server", f"the service did not start: {exc}")])
+        return Verification([finding(name, "server", f"the service did not start: {exc}")])
     if not loaded.ok:
         return Verification(
-            [_finding(name, "load_test", f"the load test failed: {loaded.output_tail(1)}")]
+            [finding(name, "load_test", f"the load test failed: {loaded.output_tail(1)}")]
         )
     results = []
     for line in loaded.stdout.splitlines():
@@ -260,11 +256,11 @@ def verify_load(
                 results.append(LoadResult.model_validate(data))
             except ValueError as exc:
                 verification.findings.append(
-                    _finding(name, "output", f"unreadable result line: {exc}")
+                    finding(name, "output", f"unreadable result line: {exc}")
                 )
     if not results:
         verification.findings.append(
-            _finding(name, "output", f"the load test printed no result: {loaded.output_tail(1)}")
+            finding(name, "output", f"the load test printed no result: {loaded.output_tail(1)}")
         )
         return verification
     rows = env.get("LOADTEST_ROWS", "")
@@ -277,16 +273,16 @@ def verify_load(
     for result in results:
         if result.error_rate > 0:
             verification.findings.append(
-                _finding(
+                finding(
                     name, result.endpoint, f"{result.error_rate:.1%} of load-test requests failed"
                 )
             )
     for verdict in verdicts:
         if verdict.verdict == "not_measured":
-            verification.findings.append(_finding(name, verdict.nfr_id, verdict.evidence, "info"))
+            verification.findings.append(finding(name, verdict.nfr_id, verdict.evidence, "info"))
         if verdict.verdict == "not_met":
             verification.findings.append(
-                _finding(
+                finding(
                     name,
                     verdict.nfr_id,
                     f"target {verdict.target} not met: measured {verdict.measured}",
@@ -391,7 +387,7 @@ def verify_artifact(
     if sandbox is None:
         return Verification(
             [
-                _finding(
+                finding(
                     f"{kind}.sandbox",
                     kind,
                     "not executed in the sandbox: verification is off (--no-verify)",
@@ -409,7 +405,7 @@ def verify_artifact(
             requirements = _upstream(upstream, RequirementsArtifact)
             result = verify_load(implementation, artifact, requirements, sandbox, key)
     result.findings.append(
-        _finding(
+        finding(
             f"{kind}.sandbox",
             kind,
             f"generated code ran in the sandbox: {sandbox.network_isolation} against the network, "

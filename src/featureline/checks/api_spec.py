@@ -12,15 +12,11 @@ from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 
 from featureline.artifacts import ApiSpecArtifact, RequirementsArtifact, SchemaArtifact
-from featureline.checks.base import CheckContext, Finding, check
+from featureline.checks.base import CheckContext, Finding, check, finding
 from featureline.checks.naming import same_thing, singular, snake
 
 HTTP_METHODS = {"get", "post", "put", "patch", "delete"}
 PAYLOAD_SUFFIXES = ("Create", "Update", "Replace", "Patch", "In", "Out", "Read", "")
-
-
-def _finding(name: str, location: str, message: str, severity: str = "error") -> Finding:
-    return Finding(check=name, severity=severity, location=location, message=message)  # type: ignore[arg-type]
 
 
 @check("api_spec", "api_spec.openapi_valid")
@@ -29,7 +25,7 @@ def openapi_document_valid(artifact: ApiSpecArtifact, context: CheckContext) -> 
     version = str(document.get("openapi", ""))
     if not version.startswith("3.1"):
         return [
-            _finding(
+            finding(
                 "api_spec.openapi_valid",
                 "openapi",
                 f"expected an OpenAPI 3.1 document, got version {version or 'none'!r}",
@@ -40,9 +36,9 @@ def openapi_document_valid(artifact: ApiSpecArtifact, context: CheckContext) -> 
     except OpenAPIValidationError as exc:
         where = "/".join(str(p) for p in getattr(exc, "absolute_path", [])) or "document"
         message = str(getattr(exc, "message", exc)).splitlines()[0]
-        return [_finding("api_spec.openapi_valid", where, message)]
+        return [finding("api_spec.openapi_valid", where, message)]
     except Exception as exc:  # the validator raises plain errors for unresolvable refs
-        return [_finding("api_spec.openapi_valid", "document", f"{type(exc).__name__}: {exc}")]
+        return [finding("api_spec.openapi_valid", "document", f"{type(exc).__name__}: {exc}")]
     return []
 
 
@@ -78,11 +74,11 @@ def refs_resolve(artifact: ApiSpecArtifact, context: CheckContext) -> list[Findi
     for where, ref in _walk_refs(document):
         if not ref.startswith("#/"):
             findings.append(
-                _finding("api_spec.refs_resolve", where, f"external $ref {ref!r} is not allowed")
+                finding("api_spec.refs_resolve", where, f"external $ref {ref!r} is not allowed")
             )
         elif not _resolve(document, ref):
             findings.append(
-                _finding("api_spec.refs_resolve", where, f"$ref {ref!r} does not resolve")
+                finding("api_spec.refs_resolve", where, f"$ref {ref!r} does not resolve")
             )
     return findings
 
@@ -100,11 +96,11 @@ def endpoints_match_document(artifact: ApiSpecArtifact, context: CheckContext) -
     listed = {(e.method, e.path) for e in artifact.endpoints}
     name = "api_spec.endpoints_match"
     findings = [
-        _finding(name, f"{m} {p}", "in the endpoint table but missing from the OpenAPI document")
+        finding(name, f"{m} {p}", "in the endpoint table but missing from the OpenAPI document")
         for m, p in sorted(listed - documented)
     ]
     findings += [
-        _finding(name, f"{m} {p}", "in the OpenAPI document but missing from the endpoint table")
+        finding(name, f"{m} {p}", "in the OpenAPI document but missing from the endpoint table")
         for m, p in sorted(documented - listed)
     ]
     operations = {
@@ -116,23 +112,23 @@ def endpoints_match_document(artifact: ApiSpecArtifact, context: CheckContext) -
     }
     doc_ids = [op.get("operationId") for op in operations.values() if op.get("operationId")]
     findings += [
-        _finding(name, str(op_id), f"operationId used {n} times in the document")
+        finding(name, str(op_id), f"operationId used {n} times in the document")
         for op_id, n in sorted(Counter(doc_ids).items())
         if n > 1
     ]
     findings += [
-        _finding(name, op_id, f"operation id used {n} times in the endpoint table")
+        finding(name, op_id, f"operation id used {n} times in the endpoint table")
         for op_id, n in sorted(Counter(e.operation_id for e in artifact.endpoints).items())
         if n > 1
     ]
     for (method, path), operation in sorted(operations.items()):
         if not operation.get("operationId"):
-            findings.append(_finding(name, f"{method} {path}", "operation has no operationId"))
+            findings.append(finding(name, f"{method} {path}", "operation has no operationId"))
     for endpoint in artifact.endpoints:
         operation = operations.get((endpoint.method, endpoint.path))
         if operation and operation.get("operationId") not in (None, endpoint.operation_id):
             findings.append(
-                _finding(
+                finding(
                     name,
                     f"{endpoint.method} {endpoint.path}",
                     f"operationId {operation.get('operationId')!r} differs from the table's "
@@ -157,13 +153,13 @@ def endpoints_trace_to_requirements(
         where = f"{endpoint.method} {endpoint.path}"
         if not endpoint.requirement_ids:
             findings.append(
-                _finding("api_spec.traceability", where, "endpoint traces to no requirement")
+                finding("api_spec.traceability", where, "endpoint traces to no requirement")
             )
         elif known is not None:
             unknown = [rid for rid in endpoint.requirement_ids if rid not in known]
             if unknown:
                 findings.append(
-                    _finding(
+                    finding(
                         "api_spec.traceability",
                         where,
                         f"names unknown requirement(s) {', '.join(unknown)}",
@@ -191,7 +187,7 @@ def payload_mismatches(api: ApiSpecArtifact, schema: SchemaArtifact) -> list[Fin
             if prop in columns or any(same_thing(base, r) for r in related):
                 continue
             findings.append(
-                _finding(
+                finding(
                     "api_spec.fields_match_schema",
                     f"components.schemas.{component_name}.{prop}",
                     f"no column of table {table.name} (or related table) holds '{prop}'",
@@ -229,7 +225,7 @@ def fields_match_schema(artifact: ApiSpecArtifact, context: CheckContext) -> lis
     schema = context.find(SchemaArtifact)
     if schema is None:
         return [
-            _finding(
+            finding(
                 "api_spec.fields_match_schema",
                 "components.schemas",
                 "schema not approved yet (parallel step): "

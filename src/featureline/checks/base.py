@@ -26,6 +26,11 @@ class Finding(BaseModel):
         return f"[{self.severity}] {self.check} at {self.location}: {self.message}"
 
 
+def finding(check: str, location: str, message: str, severity: Severity = "error") -> Finding:
+    """Shorthand used by every check: a finding, an error unless said otherwise."""
+    return Finding(check=check, severity=severity, location=location, message=message)
+
+
 @dataclass(frozen=True)
 class CheckContext:
     """What a check may look at beside the artifact: the request and approved upstream artifacts."""

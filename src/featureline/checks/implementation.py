@@ -5,13 +5,9 @@ from __future__ import annotations
 
 from featureline.artifacts import ApiSpecArtifact, ImplementationArtifact, SchemaArtifact
 from featureline.checks.api_spec import payload_mismatches
-from featureline.checks.base import CheckContext, Finding, check
+from featureline.checks.base import CheckContext, Finding, check, finding
 from featureline.checks.sqlscan import formatted_sql
 from featureline.safepaths import path_problem
-
-
-def _finding(name: str, location: str, message: str, severity: str = "error") -> Finding:
-    return Finding(check=name, severity=severity, location=location, message=message)  # type: ignore[arg-type]
 
 
 @check("implementation", "implementation.paths")
@@ -23,15 +19,15 @@ def paths_stay_inside(artifact: ImplementationArtifact, context: CheckContext) -
     for file in artifact.files:
         problem = path_problem(file.path)
         if problem:
-            findings.append(_finding(name, file.path, problem))
+            findings.append(finding(name, file.path, problem))
         if file.path in seen:
-            findings.append(_finding(name, file.path, "file listed twice"))
+            findings.append(finding(name, file.path, "file listed twice"))
         seen.add(file.path)
         if file.language.lower() in {"symlink", "link"}:
-            findings.append(_finding(name, file.path, "symlinks are not allowed in generated code"))
+            findings.append(finding(name, file.path, "symlinks are not allowed in generated code"))
     folders = {"/".join(p.split("/")[:i]) for p in seen for i in range(1, p.count("/") + 1)}
     for clash in sorted(seen & folders):
-        findings.append(_finding(name, clash, "path is both a file and a folder"))
+        findings.append(finding(name, clash, "path is both a file and a folder"))
     return findings
 
 
@@ -45,7 +41,7 @@ def python_compiles(artifact: ImplementationArtifact, context: CheckContext) -> 
             compile(file.content, file.path, "exec", dont_inherit=True)
         except SyntaxError as exc:
             findings.append(
-                _finding(
+                finding(
                     "implementation.compiles",
                     f"{file.path}:{exc.lineno}",
                     f"does not compile: {exc.msg}",
@@ -65,7 +61,7 @@ def no_formatted_sql(artifact: ImplementationArtifact, context: CheckContext) ->
         except SyntaxError:
             continue  # reported by implementation.compiles
         findings += [
-            _finding(
+            finding(
                 "implementation.parameterised_sql",
                 f"{file.path}:{hit.line}",
                 f"SQL built with {hit.how}; pass values as query parameters",

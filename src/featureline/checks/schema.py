@@ -6,13 +6,9 @@ from __future__ import annotations
 import sqlite3
 
 from featureline.artifacts import RequirementsArtifact, SchemaArtifact
-from featureline.checks.base import CheckContext, Finding, check
+from featureline.checks.base import CheckContext, Finding, check, finding
 from featureline.checks.databases import postgres_execute, postgres_url, sqlite_introspect
 from featureline.checks.naming import same_thing
-
-
-def _finding(name: str, location: str, message: str, severity: str = "error") -> Finding:
-    return Finding(check=name, severity=severity, location=location, message=message)  # type: ignore[arg-type]
 
 
 @check("schema", "schema.sqlite_executes")
@@ -21,26 +17,26 @@ def sqlite_ddl_executes(artifact: SchemaArtifact, context: CheckContext) -> list
     name = "schema.sqlite_executes"
     ddl = artifact.ddl_for("sqlite")
     if ddl is None:
-        return [_finding(name, "ddl", "no sqlite DDL")]
+        return [finding(name, "ddl", "no sqlite DDL")]
     try:
         created = sqlite_introspect(ddl)
     except sqlite3.Error as exc:
-        return [_finding(name, "ddl[sqlite]", f"SQLite rejects the DDL: {exc}")]
+        return [finding(name, "ddl[sqlite]", f"SQLite rejects the DDL: {exc}")]
     findings: list[Finding] = []
     for table in artifact.tables:
         real = created.get(table.name)
         if real is None:
             findings.append(
-                _finding(name, table.name, "table is listed but the DDL does not create it")
+                finding(name, table.name, "table is listed but the DDL does not create it")
             )
             continue
         missing = [c.name for c in table.columns if c.name not in real.columns]
         if missing:
-            findings.append(_finding(name, table.name, f"DDL lacks column(s) {', '.join(missing)}"))
+            findings.append(finding(name, table.name, f"DDL lacks column(s) {', '.join(missing)}"))
     listed = {t.name for t in artifact.tables}
     for extra in sorted(set(created) - listed):
         findings.append(
-            _finding(name, extra, "the DDL creates a table the artifact does not list", "warning")
+            finding(name, extra, "the DDL creates a table the artifact does not list", "warning")
         )
     return findings
 
@@ -51,12 +47,12 @@ def postgres_ddl_executes(artifact: SchemaArtifact, context: CheckContext) -> li
     name = "schema.postgres_executes"
     ddl = artifact.ddl_for("postgresql")
     if ddl is None:
-        return [_finding(name, "ddl", "no postgresql DDL")]
+        return [finding(name, "ddl", "no postgresql DDL")]
     try:
         error = postgres_execute(ddl)
     except ConnectionError as exc:
         return [
-            _finding(
+            finding(
                 name,
                 "ddl[postgresql]",
                 f"not verified on PostgreSQL: no server reachable at {postgres_url()} ({exc}); "
@@ -65,7 +61,7 @@ def postgres_ddl_executes(artifact: SchemaArtifact, context: CheckContext) -> li
             )
         ]
     if error:
-        return [_finding(name, "ddl[postgresql]", f"PostgreSQL rejects the DDL: {error}")]
+        return [finding(name, "ddl[postgresql]", f"PostgreSQL rejects the DDL: {error}")]
     return []
 
 
@@ -75,7 +71,7 @@ def migrations_round_trip(artifact: SchemaArtifact, context: CheckContext) -> li
     name = "schema.migrations"
     ups = [m for m in artifact.migrations if m.dialect == "sqlite"]
     if not ups:
-        return [_finding(name, "migrations", "no sqlite migration")]
+        return [finding(name, "migrations", "no sqlite migration")]
     connection = sqlite3.connect(":memory:")
     try:
         for migration in ups:
@@ -90,12 +86,12 @@ def migrations_round_trip(artifact: SchemaArtifact, context: CheckContext) -> li
         ]
         if left:
             return [
-                _finding(name, "migrations", f"down migrations leave table(s) {', '.join(left)}")
+                finding(name, "migrations", f"down migrations leave table(s) {', '.join(left)}")
             ]
         for migration in ups:
             connection.executescript(migration.up)
     except sqlite3.Error as exc:
-        return [_finding(name, "migrations", f"migration fails on SQLite: {exc}")]
+        return [finding(name, "migrations", f"migration fails on SQLite: {exc}")]
     finally:
         connection.close()
     return []
@@ -112,7 +108,7 @@ def foreign_keys_resolve(artifact: SchemaArtifact, context: CheckContext) -> lis
                 ref.table not in columns or ref.column not in columns[ref.table]
             ):
                 findings.append(
-                    _finding(
+                    finding(
                         "schema.foreign_keys",
                         f"{table.name}.{column.name}",
                         f"references {ref.table}.{ref.column}, which does not exist",
@@ -137,7 +133,7 @@ def foreign_keys_indexed(artifact: SchemaArtifact, context: CheckContext) -> lis
         for column in table.columns:
             if column.references is not None and column.name not in leading:
                 findings.append(
-                    _finding(
+                    finding(
                         "schema.foreign_keys_indexed",
                         f"{table.name}.{column.name}",
                         "foreign key column is not the leading column of any index",
@@ -151,7 +147,7 @@ def entities_have_tables(artifact: SchemaArtifact, context: CheckContext) -> lis
     requirements = context.find(RequirementsArtifact)
     if requirements is None:
         return [
-            _finding(
+            finding(
                 "schema.entities_have_tables",
                 "tables",
                 "no approved requirements to compare with: entity coverage not verified",
@@ -164,6 +160,6 @@ def entities_have_tables(artifact: SchemaArtifact, context: CheckContext) -> lis
             t.entity == entity.name or same_thing(t.name, entity.name) for t in artifact.tables
         ):
             findings.append(
-                _finding("schema.entities_have_tables", entity.name, "entity has no table")
+                finding("schema.entities_have_tables", entity.name, "entity has no table")
             )
     return findings

@@ -5,12 +5,8 @@ from __future__ import annotations
 import ast
 
 from featureline.artifacts import RequirementsArtifact, TestingArtifact
-from featureline.checks.base import CheckContext, Finding, check
+from featureline.checks.base import CheckContext, Finding, check, finding
 from featureline.safepaths import path_problem
-
-
-def _finding(name: str, location: str, message: str, severity: str = "error") -> Finding:
-    return Finding(check=name, severity=severity, location=location, message=message)  # type: ignore[arg-type]
 
 
 def _test_ids(artifact: TestingArtifact) -> set[str]:
@@ -36,18 +32,18 @@ def test_files_are_sound(artifact: TestingArtifact, context: CheckContext) -> li
     for file in artifact.test_files:
         problem = path_problem(file.path)
         if problem:
-            findings.append(_finding("testing.files", file.path, problem))
+            findings.append(finding("testing.files", file.path, problem))
         if file.path.endswith(".py"):
             try:
                 compile(file.content, file.path, "exec", dont_inherit=True)
             except SyntaxError as exc:
                 findings.append(
-                    _finding(
+                    finding(
                         "testing.files", f"{file.path}:{exc.lineno}", f"does not compile: {exc.msg}"
                     )
                 )
     if not _test_ids(artifact):
-        findings.append(_finding("testing.files", "test_files", "no test functions found"))
+        findings.append(finding("testing.files", "test_files", "no test functions found"))
     return findings
 
 
@@ -63,7 +59,7 @@ def planned_requirements_have_tests(
         for test_id in entry.tests:
             if test_id not in existing:
                 findings.append(
-                    _finding(
+                    finding(
                         "testing.coverage",
                         entry.requirement_id,
                         f"maps to {test_id}, which does not exist",
@@ -75,7 +71,7 @@ def planned_requirements_have_tests(
     for req in requirements.functional:
         if req.status == "planned" and not mapped.get(req.id):
             findings.append(
-                _finding(
+                finding(
                     "testing.coverage", req.id, f"planned requirement '{req.title}' has no test"
                 )
             )
@@ -91,12 +87,12 @@ def recorded_run_passed(artifact: TestingArtifact, context: CheckContext) -> lis
     findings: list[Finding] = []
     if report.failed or report.errors:
         findings.append(
-            _finding(
+            finding(
                 "testing.report",
                 "execution",
                 f"{report.failed} failed, {report.errors} error(s): {report.output_tail[-300:]}",
             )
         )
     if report.passed == 0:
-        findings.append(_finding("testing.report", "execution", "the recorded run passed no test"))
+        findings.append(finding("testing.report", "execution", "the recorded run passed no test"))
     return findings

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from featureline.artifacts.requirements import FieldType
 from featureline.providers.builtin.fields import FieldSpec, infer_type, parse_item
@@ -46,20 +46,7 @@ ACTOR_DESCRIPTIONS: dict[str, str] = {
 }
 PRONOUNS = {"them", "it", "they", "anyone", "everyone", "one", "this", "that", "each"}
 SUBJECT_VERBS = {"register", "registers", "sign", "signs", "join", "joins"}
-FIELD_TYPES: set[str] = {
-    "string",
-    "text",
-    "email",
-    "url",
-    "integer",
-    "decimal",
-    "boolean",
-    "date",
-    "datetime",
-    "enum",
-    "uuid",
-    "reference",
-}
+FIELD_TYPES: set[str] = set(get_args(FieldType))
 
 
 @dataclass
