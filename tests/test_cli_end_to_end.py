@@ -52,6 +52,7 @@ def test_run_show_export(tmp_path: Path) -> None:
     py_files = list(service.rglob("*.py"))
     assert any(p.name == "main.py" for p in py_files)
     assert any(p.name.startswith("test_") for p in py_files)
+    assert (service / "loadtest.py").is_file() and (service / "loadtest_seed.py").is_file()
     for path in py_files:
         compile(path.read_text(), str(path), "exec")
     assert json.loads((out / "artifacts" / "03-schema.json").read_text())["tables"]

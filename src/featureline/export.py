@@ -83,8 +83,9 @@ def _extra_files(prefix: str, artifact: Artifact) -> list[ExportedFile]:
     if isinstance(artifact, TestingArtifact):
         return [_service_file(f.path, f.content) for f in artifact.test_files]
     if isinstance(artifact, PerformanceArtifact):
-        script = artifact.load_test_script
-        return [_service_file(script.path, script.content)]
+        scripts = [artifact.load_test_script]
+        scripts += [artifact.seed_script] if artifact.seed_script is not None else []
+        return [_service_file(script.path, script.content) for script in scripts]
     return []
 
 
