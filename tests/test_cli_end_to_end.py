@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 from openapi_spec_validator import validate
 
@@ -192,3 +193,29 @@ def test_check_reports_errors_with_exit_1() -> None:
     code, output = invoke("check", view.info.run_id, "design", "--no-verify")
     assert code == 1
     assert "design.requirements_served" in output and "design.diagram" in output
+
+
+def test_export_onto_a_file_and_unexpected_errors_are_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, output = invoke("run", "Users can save bookmarks with a URL and tags", "--no-verify")
+    run_id = run_id_from(output)
+    target = tmp_path / "a-file"
+    target.write_text("keep me")
+    code, output = invoke("export", run_id, str(target))
+    assert code == 2 and "is not a directory" in output
+    assert target.read_text() == "keep me"
+
+    from featureline.api import Workspace
+
+    def broken(self: Workspace) -> None:
+        raise RuntimeError("disk on fire\nsecond line")
+
+    monkeypatch.setattr(Workspace, "runs", broken)
+    code, output = invoke("runs")
+    assert code == 1
+    assert output.strip() == (
+        "error: unexpected RuntimeError: disk on fire (rerun with --debug for details)"
+    )
+    with pytest.raises(RuntimeError):
+        invoke("--debug", "runs")

@@ -17,7 +17,7 @@ from featureline.artifacts import (
     SchemaArtifact,
     TestingArtifact,
 )
-from featureline.errors import UnsafePathError
+from featureline.errors import UnsafePathError, UserInputError
 from featureline.render import render_markdown
 from featureline.safepaths import path_problem, safe_join
 from featureline.views import RunView
@@ -99,13 +99,20 @@ def _service_file(path: str, content: str) -> ExportedFile:
 def export_run(view: RunView, directory: Path) -> list[Path]:
     """Write the planned files under ``directory``; returns the paths written."""
     planned = plan_export(view)
-    directory.mkdir(parents=True, exist_ok=True)
-    targets = [(safe_join(directory, f.path), f) for f in planned]  # all checked before any write
-    written: list[Path] = []
-    for target, file in targets:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.is_symlink():
-            raise UnsafePathError(file.path, "target is a symlink")
-        target.write_text(file.content, encoding="utf-8")
-        written.append(target)
+    if directory.exists() and not directory.is_dir():
+        raise UserInputError(f"export target {directory} exists and is not a directory")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        targets = [(safe_join(directory, f.path), f) for f in planned]  # all checked first
+        written: list[Path] = []
+        for target, file in targets:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if target.is_symlink():
+                raise UnsafePathError(file.path, "target is a symlink")
+            target.write_text(file.content, encoding="utf-8")
+            written.append(target)
+    except OSError as exc:
+        raise UserInputError(
+            f"cannot write the export to {directory}: {exc.strerror or exc}"
+        ) from exc
     return written

@@ -17,18 +17,31 @@ from featureline.logging import configure_logging
 
 
 class FeaturelineGroup(TyperGroup):
-    """Turns any FeaturelineError into one line on stderr and its exit code (no traceback
-    unless --debug)."""
+    """Turns any error into one line on stderr and an exit code: a FeaturelineError's own,
+    1 for anything unexpected. Tracebacks only with --debug."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except FeaturelineError as exc:
-            state = ctx.obj if isinstance(ctx.obj, CliState) else None
-            if state is not None and state.debug:
+            if _debugging(ctx):
                 raise
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
+        except Exception as exc:
+            if _debugging(ctx) or type(exc).__module__.startswith(("typer", "click")):
+                raise  # typer's own exits, aborts and usage errors
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            typer.echo(
+                f"error: unexpected {type(exc).__name__}: {first} (rerun with --debug for details)",
+                err=True,
+            )
+            raise typer.Exit(1) from None
+
+
+def _debugging(ctx: Any) -> bool:
+    state = ctx.obj if isinstance(ctx.obj, CliState) else None
+    return state is not None and state.debug
 
 
 app = typer.Typer(
