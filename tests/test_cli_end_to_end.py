@@ -219,3 +219,29 @@ def test_export_onto_a_file_and_unexpected_errors_are_one_line(
     )
     with pytest.raises(RuntimeError):
         invoke("--debug", "runs")
+
+
+def test_a_damaged_run_entry_does_not_break_the_listing() -> None:
+    from datetime import UTC, datetime
+
+    from featureline.runindex import RunInfo
+    from featureline.store import open_store
+
+    now = datetime.now(UTC)
+    with open_store(None) as store:
+        store.runs.create(
+            RunInfo(
+                run_id="damaged-0000",
+                title="Damaged",
+                created_at=now,
+                updated_at=now,
+                status="done",
+                pipeline="backend-feature",
+                provider="builtin",
+                options={},
+            )
+        )
+    code, output = invoke("runs")
+    assert code == 0 and "damaged-0000" in output
+    code, output = invoke("status", "damaged-0000")
+    assert code == 2 and "stored options are unreadable" in output

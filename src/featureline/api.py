@@ -111,8 +111,8 @@ class Workspace:
             return engine.view(run_id, count_checkpoints=count_checkpoints)
 
     def runs(self) -> list[RunInfo]:
-        with open_store(self.store_url) as store:
-            return store.runs.list()
+        with self._engine() as engine:
+            return engine.store.runs.list()
 
     def artifacts(self, run_id: str) -> dict[str, Artifact]:
         """Each step's approved artifact (or its latest attempt while not yet approved)."""

@@ -26,6 +26,7 @@ from featureline.errors import (
     PipelineFileError,
     ReviewError,
     RunFailure,
+    StoreError,
     UserInputError,
 )
 from featureline.gates import GateDecision
@@ -95,16 +96,20 @@ class RunOptions:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunOptions:
-        max_cost = data.get("max_cost")
-        return cls(
-            spec=PipelineSpec.model_validate(data["spec"]),
-            agents={name: AgentSpec.model_validate(a) for name, a in data["agents"].items()},
-            gates=data.get("gates"),
-            model=data.get("model"),
-            verify=data.get("verify", True),
-            max_cost=Decimal(max_cost) if max_cost is not None else None,
-            prices=data.get("prices"),
-        )
+        """Options as the run index keeps them; a damaged entry is a StoreError, not a crash."""
+        try:
+            max_cost = data.get("max_cost")
+            return cls(
+                spec=PipelineSpec.model_validate(data["spec"]),
+                agents={name: AgentSpec.model_validate(a) for name, a in data["agents"].items()},
+                gates=data.get("gates"),
+                model=data.get("model"),
+                verify=data.get("verify", True),
+                max_cost=Decimal(max_cost) if max_cost is not None else None,
+                prices=data.get("prices"),
+            )
+        except (KeyError, TypeError, AttributeError, ArithmeticError, ValueError) as exc:
+            raise StoreError(f"a run's stored options are unreadable ({exc!r})") from exc
 
     def price_table(self) -> PriceTable:
         return load_prices(Path(self.prices) if self.prices else None)

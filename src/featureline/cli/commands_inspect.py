@@ -49,16 +49,17 @@ def _styled(status: str) -> str:
 def list_runs(ctx: typer.Context) -> None:
     """List the runs in the store, newest first."""
     state: CliState = ctx.obj
-    runs = _workspace(ctx).runs()
-    if not runs:
-        state.console.print("no runs yet: start one with `featureline run REQUEST`")
-        return
-    workspace = _workspace(ctx)
+    with _workspace(ctx) as workspace:  # one connection for every run's totals
+        runs = workspace.runs()
+        if not runs:
+            state.console.print("no runs yet: start one with `featureline run REQUEST`")
+            return
+        spend = {info.run_id: _spend(workspace, info.run_id) for info in runs}
     table = Table(show_edge=False)
     for column in ("run", "title", "status", "pipeline", "provider", "tokens", "cost", "created"):
         table.add_column(column)
     for info in runs:
-        tokens, cost = _spend(workspace, info.run_id)
+        tokens, cost = spend[info.run_id]
         table.add_row(
             info.run_id,
             info.title,
