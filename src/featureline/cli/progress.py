@@ -88,8 +88,9 @@ class ProgressBoard:
             return
         before = row.status
         if event.phase == "start":
+            row.started = time.monotonic()  # the step's time includes its checks and reviews
             if event.role == "step":
-                row.status, row.started = "running", time.monotonic()
+                row.status = "running"
                 row.attempt += 1
             elif event.role == "check":
                 row.status = "checking"
@@ -123,8 +124,9 @@ class ProgressBoard:
                 )
             )
             row.cost += Decimal(str(entry["cost_usd"]))
-        if event.role == "step" and row.started is not None:
+        if event.role in {"step", "check", "review"} and row.started is not None:
             row.duration_s += time.monotonic() - row.started
+            row.started = None
         findings = update.get("findings")
         if findings is not None:
             row.errors = sum(1 for f in findings if f["severity"] == "error")
