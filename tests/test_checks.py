@@ -253,3 +253,19 @@ def test_a_crashing_check_is_an_error_not_a_pass(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setitem(base._REGISTRY, "docs", [("docs.explodes", explode)])
     found = run_checks("docs", data("docs"), context("docs"))
     assert found[0].severity == "error" and "check crashed" in found[0].message
+
+
+@pytest.mark.parametrize(
+    ("kind", "check", "message"),
+    [
+        ("design", "design.requirements_served", "no approved requirements to compare with"),
+        ("schema", "schema.entities_have_tables", "no approved requirements to compare with"),
+        ("docs", "docs.endpoints", "no approved API spec to compare with"),
+    ],
+)
+def test_a_missing_upstream_artifact_is_a_warning_not_a_pass(
+    kind: str, check: str, message: str
+) -> None:
+    lonely = CheckContext(request=read_request(str(REQUESTS / "project-tasks.md")), upstream={})
+    found = [f for f in run_checks(kind, data(kind), lonely) if f.check == check]
+    assert [(f.severity, f.message.startswith(message)) for f in found] == [("warning", True)]

@@ -31,6 +31,13 @@ def finding(check: str, location: str, message: str, severity: Severity = "error
     return Finding(check=check, severity=severity, location=location, message=message)
 
 
+def not_compared(check: str, location: str, upstream: str, what: str) -> list[Finding]:
+    """The warning a cross-artifact check gives when the artifact it compares with is not
+    approved: never a silent pass."""
+    message = f"no approved {upstream} to compare with: {what} not verified"
+    return [finding(check, location, message, "warning")]
+
+
 @dataclass(frozen=True)
 class CheckContext:
     """What a check may look at beside the artifact: the request and approved upstream artifacts."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from featureline.artifacts import DesignArtifact, RequirementsArtifact
-from featureline.checks.base import CheckContext, Finding, check
+from featureline.checks.base import CheckContext, Finding, check, not_compared
 
 # node ids in a Mermaid flowchart: `id`, `id[label]`, `id([label])`, `id{{label}}` ...
 _NODE = re.compile(r"(?:^|-->|---|-\.->|==>|&)\s*(?:\|[^|]*\|\s*)?([A-Za-z_][\w-]*)")
@@ -42,14 +42,7 @@ def mermaid_nodes(diagram: str) -> set[str]:
 def requirements_served(artifact: DesignArtifact, context: CheckContext) -> list[Finding]:
     requirements = context.find(RequirementsArtifact)
     if requirements is None:
-        return [
-            Finding(
-                check="design.requirements_served",
-                severity="warning",
-                location="components",
-                message="no approved requirements to compare with: coverage not verified",
-            )
-        ]
+        return not_compared("design.requirements_served", "components", "requirements", "coverage")
     served = {rid for component in artifact.components for rid in component.serves}
     known = {r.id for r in requirements.functional} | {r.id for r in requirements.non_functional}
     findings = [

@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 from featureline.artifacts import ApiSpecArtifact, DocsArtifact, ImplementationArtifact
-from featureline.checks.base import CheckContext, Finding, check
+from featureline.checks.base import CheckContext, Finding, check, not_compared
 
 
 @check("docs", "docs.endpoints")
 def endpoints_documented(artifact: DocsArtifact, context: CheckContext) -> list[Finding]:
     api = context.find(ApiSpecArtifact)
     if api is None:
-        return [
-            Finding(
-                check="docs.endpoints",
-                severity="warning",
-                location="api_reference",
-                message="no approved API spec to compare with: endpoint coverage not verified",
-            )
-        ]
+        return not_compared("docs.endpoints", "api_reference", "API spec", "endpoint coverage")
     text = artifact.api_reference + "\n" + artifact.readme
     return [
         Finding(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 from featureline.artifacts import RequirementsArtifact, SchemaArtifact
-from featureline.checks.base import CheckContext, Finding, check, finding
+from featureline.checks.base import CheckContext, Finding, check, finding, not_compared
 from featureline.checks.databases import postgres_execute, postgres_url, sqlite_introspect
 from featureline.checks.naming import same_thing
 
@@ -146,14 +146,9 @@ def foreign_keys_indexed(artifact: SchemaArtifact, context: CheckContext) -> lis
 def entities_have_tables(artifact: SchemaArtifact, context: CheckContext) -> list[Finding]:
     requirements = context.find(RequirementsArtifact)
     if requirements is None:
-        return [
-            finding(
-                "schema.entities_have_tables",
-                "tables",
-                "no approved requirements to compare with: entity coverage not verified",
-                "warning",
-            )
-        ]
+        return not_compared(
+            "schema.entities_have_tables", "tables", "requirements", "entity coverage"
+        )
     findings: list[Finding] = []
     for entity in requirements.entities:
         if not any(
