@@ -19,6 +19,10 @@ class Endpoint(Part):
     summary: str
     requirement_ids: list[str]
     auth_required: bool = True
+    roles: list[str] = Field(
+        default_factory=list,
+        description="roles allowed to call it; empty: any authenticated user (403 for others)",
+    )
     success_status: int
     error_statuses: list[int] = Field(default_factory=list)
 

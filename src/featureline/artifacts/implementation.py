@@ -40,3 +40,10 @@ class ImplementationArtifact(Artifact):
     run_command: str
     configuration: list[ConfigVar]
     security_measures: list[str]
+    users_script: SourceFile | None = Field(
+        default=None,
+        description="creates demo users: `python <path> ROLE [ROLE...]`, run from the service "
+        "root with the server's environment after it started, creates one user per argument "
+        'and prints one JSON line {"users": [{"role": ..., "id": ..., "token": ...}]}; '
+        "the token is sent as the API spec's auth scheme says. Probes and `featureline up` use it.",
+    )

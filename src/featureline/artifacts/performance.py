@@ -41,6 +41,9 @@ class NfrVerdict(Part):
     measured: str
     verdict: Literal["met", "not_met", "not_measured"]
     evidence: str
+    operations: list[str] = Field(
+        default_factory=list, description="the operations measured, e.g. 'GET /v1/l/{code}'"
+    )
 
 
 class PerformanceArtifact(Artifact):

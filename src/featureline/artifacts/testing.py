@@ -31,6 +31,11 @@ class TestOutcome(Part):
     outcome: Literal["passed", "failed", "error", "skipped"]
     duration_s: float = 0.0
     message: str = ""
+    requirement_ids: list[str] = Field(
+        default_factory=list,
+        description="the FRs the test declares with @pytest.mark.requirement('FR-n'), as "
+        "featureline's own pytest plugin recorded them",
+    )
 
 
 class ExecutionReport(Part):
@@ -47,6 +52,13 @@ class ExecutionReport(Part):
 
 
 class TestingArtifact(Artifact):
+    """Tests that exercise the requirements' acceptance criteria with concrete data.
+
+    Each behavioural test declares the FRs it checks with ``@pytest.mark.requirement("FR-1")``
+    (featureline registers the marker and records it per test); an FR counts as tested only
+    when such a test of its own passed — generic CRUD tests do not count for it.
+    """
+
     __test__ = False
 
     step: ClassVar[str] = "testing"
