@@ -84,8 +84,12 @@ class Workspace:
         reviewer: str = "reviewer",
         comment: str = "",
         on_event: ProgressCallback | None = None,
+        attempt: int | None = None,
+        reopen: str | None = None,
     ) -> RunView:
-        """Answer the waiting gate: one of ``approve``, ``reject`` (a comment), ``edit``."""
+        """Answer the waiting gate: one of ``approve``, ``reject`` (a comment), ``edit``.
+        ``attempt`` refuses the decision unless the gate still waits for that attempt;
+        ``reopen`` (with ``reject``) sends that upstream step back instead."""
         chosen = [
             name
             for name, on in (
@@ -104,7 +108,40 @@ class Workspace:
             artifact=edit,
         )
         with self._engine() as engine:
-            return engine.review(run_id, decision, step=step, on_event=on_event)
+            return engine.review(
+                run_id, decision, step=step, on_event=on_event, attempt=attempt, reopen=reopen
+            )
+
+    def rewind(
+        self,
+        run_id: str,
+        step: str,
+        *,
+        comment: str = "",
+        reviewer: str = "reviewer",
+        on_event: ProgressCallback | None = None,
+    ) -> RunView:
+        """Reopen ``step`` of a run (waiting, finished, failed or stopped): it runs again with
+        ``comment`` as feedback and so does everything downstream; earlier attempts stay."""
+        with self._engine() as engine:
+            return engine.rewind(run_id, step, comment, reviewer, on_event)
+
+    def fork(
+        self,
+        run_id: str,
+        *,
+        at: str | None = None,
+        options: RunOptions | None = None,
+        on_event: ProgressCallback | None = None,
+    ) -> RunView:
+        """A new run from ``run_id``'s approved artifacts upstream of ``at`` (default: its
+        first step not approved), running ``at`` onward with ``options`` (default: the
+        source run's own); the source run is not touched."""
+        with self._engine() as engine:
+            source = engine.store.runs.get(run_id)
+            chosen = options or RunOptions.from_json(source.options)
+            info, state = engine.fork(run_id, chosen, at)
+            return engine.start_from(info, state, on_event)
 
     def status(self, run_id: str, *, count_checkpoints: bool = False) -> RunView:
         with self._engine() as engine:

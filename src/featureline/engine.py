@@ -15,7 +15,6 @@ from typing import Any
 
 from langchain_core.runnables import RunnableConfig
 from langgraph.errors import GraphRecursionError, InvalidUpdateError
-from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command
 
 from featureline.agents import AgentSpec
@@ -31,24 +30,33 @@ from featureline.errors import (
 )
 from featureline.gates import GateDecision
 from featureline.graph import (
-    build_graph,
+    CompiledGraph,
+    Rejection,
+    RunContext,
+    compiled_graph,
     initial_state,
+    reopen_input,
     required_agents,
     restart_command,
     step_reviewers,
 )
+from featureline.graph.fork import fork_state
 from featureline.logging import get_logger
 from featureline.models import resolve_model
 from featureline.pipeline import GatePolicy, PipelineSpec
 from featureline.pricing import PriceTable, load_prices
 from featureline.providers.base import CostEstimating, Specialist
+from featureline.providers.builtin_critic import BuiltinCritic
 from featureline.request import FeatureRequest, slugify
+from featureline.review import Critic
 from featureline.runindex import RunInfo
 from featureline.sandbox import Sandbox
-from featureline.state import RunState
+from featureline.state import RunState, evidence_data, with_artifacts
 from featureline.store import Store
+from featureline.timetravel import task_writes as _task_writes
+from featureline.timetravel import waiting_target as _waiting_target
 from featureline.verification import verify_artifact
-from featureline.views import RunView, build_view
+from featureline.views import PendingReview, RunView, build_view
 
 RECURSION_LIMIT = 1000
 
@@ -164,22 +172,23 @@ class Engine:
         self.store = store
         self.specialist = specialist
 
-    def _compile(
-        self,
-        options: RunOptions,
-        sandbox: Sandbox | None = None,
-        prices: PriceTable | None = None,
-    ) -> CompiledStateGraph[Any, Any, Any, Any]:
-        graph = build_graph(
-            options.spec,
-            options.agents,
-            self.specialist,
-            options.gates,
-            options.model,
-            sandbox,
-            prices,
+    def _compile(self, options: RunOptions) -> CompiledGraph:
+        """The pipeline's graph (compiled once per process) bound to this store."""
+        return compiled_graph(options.spec, options.gates, self.store.checkpointer)
+
+    def _context(
+        self, options: RunOptions, sandbox: Sandbox | None, prices: PriceTable | None
+    ) -> RunContext:
+        critic: Critic = self.specialist if isinstance(self.specialist, Critic) else BuiltinCritic()
+        return RunContext(
+            agents=options.agents,
+            specialist=self.specialist,
+            critic=critic,
+            model=options.model,
+            sandbox=sandbox,
+            prices=prices,
+            blobs=self.store.blobs,
         )
-        return graph.compile(checkpointer=self.store.checkpointer)
 
     def _check_prices(self, options: RunOptions) -> PriceTable:
         """The run's price table; an unpriced model fails here, before any call is paid."""
@@ -188,7 +197,12 @@ class Engine:
             prices.price_for(model)
         return prices
 
-    def create(self, request: FeatureRequest, options: RunOptions) -> RunInfo:
+    def create(
+        self,
+        request: FeatureRequest,
+        options: RunOptions,
+        forked_from: dict[str, Any] | None = None,
+    ) -> RunInfo:
         check_budget(options.max_cost)
         self._check_prices(options)
         missing = sorted(required_agents(options.spec, options.gates) - set(options.agents))
@@ -205,7 +219,11 @@ class Engine:
             status="running",
             pipeline=options.spec.name,
             provider=self.specialist.name,
-            options={**options.to_json(), "request": request.model_dump(mode="json")},
+            options={
+                **options.to_json(),
+                "request": request.model_dump(mode="json"),
+                **({"forked_from": forked_from} if forked_from else {}),
+            },
             pid=os.getpid(),
             host=socket.gethostname(),
         )
@@ -261,31 +279,25 @@ class Engine:
         decision: GateDecision,
         step: str | None = None,
         on_event: ProgressCallback | None = None,
+        *,
+        attempt: int | None = None,
+        reopen: str | None = None,
     ) -> RunView:
-        """Answer a waiting gate and continue the run."""
+        """Answer a waiting gate and continue the run. ``attempt`` binds the decision to
+        that attempt: a gate that has moved on refuses it with where it stands now.
+        ``reopen`` (with a rejection) sends an upstream step back instead of this one."""
         view = self.view(run_id)
-        if not view.pending:
-            raise ReviewError(f"run {run_id} is not waiting for review (status: {view.status})")
-        if step is None:
-            if len(view.pending) > 1:
-                steps = ", ".join(p.step for p in view.pending)
-                raise ReviewError(
-                    f"{len(view.pending)} gates are waiting ({steps}): name the STEP to review"
-                )
-            target = view.pending[0]
-        else:
-            matches = [p for p in view.pending if p.step == step]
-            if not matches:
-                waiting = ", ".join(p.step for p in view.pending)
-                raise ReviewError(f"step {step!r} is not waiting for review (waiting: {waiting})")
-            target = matches[0]
+        target = _waiting_target(view, step, attempt)
+        if reopen is not None and decision.verdict != "reject":
+            raise ReviewError("--reopen goes with --reject: say why the upstream step reopens")
         if decision.verdict == "approve" and target.errors:
             raise ReviewError(
                 f"step {target.step} has {target.errors} error finding(s) and cannot be approved: "
                 "reject it with a comment or edit the artifact"
             )
+        options = RunOptions.from_json(view.info.options)
         if decision.verdict == "edit":
-            kind = RunOptions.from_json(view.info.options).spec.step(target.step).kind
+            kind = options.spec.step(target.step).kind
             try:
                 ARTIFACT_TYPES[kind].model_validate(decision.artifact or {})
             except ValueError as exc:
@@ -293,13 +305,157 @@ class Engine:
                 raise ReviewError(
                     f"edited {kind} artifact is not valid: {' '.join(first[:3])}"
                 ) from exc
+        if reopen is not None:
+            rejection = Rejection(
+                step=target.step,
+                attempt=target.attempt,
+                round=view.step(target.step).round,
+                policy=options.spec.gate_for(options.spec.step(target.step), options.gates),
+            )
+            return self._reopen(
+                view, reopen, decision.comment, decision.reviewer, on_event, rejection
+            )
+        self._claim(view, [target], decision.verdict, decision.reviewer)
         get_logger(run_id=run_id, step=target.step).info(
             "review.submitted", verdict=decision.verdict, reviewer=decision.reviewer
         )
         command: Command[Any] = Command(
             resume={target.interrupt_id: decision.model_dump(mode="json")}
         )
-        return self._execute(run_id, command, on_event)
+        return self._execute_claimed(run_id, [target], command, on_event)
+
+    def rewind(
+        self,
+        run_id: str,
+        step: str,
+        comment: str,
+        reviewer: str,
+        on_event: ProgressCallback | None = None,
+    ) -> RunView:
+        """Reopen ``step`` in place (from a gate, a finished, failed or crashed run): it runs
+        again with ``comment`` as feedback, and so does everything downstream of it."""
+        view = self.view(run_id)
+        if view.status == "running":
+            raise ReviewError(f"run {run_id} is still running in process {view.info.pid}")
+        return self._reopen(view, step, comment, reviewer, on_event, None)
+
+    def _reopen(
+        self,
+        view: RunView,
+        step: str,
+        comment: str,
+        reviewer: str,
+        on_event: ProgressCallback | None,
+        rejection: Rejection | None,
+    ) -> RunView:
+        run_id = view.info.run_id
+        options = RunOptions.from_json(view.info.options)
+        if step not in options.spec.step_ids:
+            raise ReviewError(
+                f"unknown step {step!r}: steps are {', '.join(options.spec.step_ids)}"
+            )
+        graph = self._compile(options)
+        snapshot = graph.get_state(_config(run_id))
+        tasks = _task_writes(self.store, run_id, snapshot)
+        payload = reopen_input(
+            snapshot.values,  # type: ignore[arg-type]
+            options.spec,
+            step,
+            comment=comment.strip() or "reopened without a comment",
+            reviewer=reviewer,
+            policy=options.spec.gate_for(options.spec.step(step), options.gates),
+            tasks=tasks,
+            rejection=rejection,
+        )
+        self._claim(view, view.pending, "reopen", reviewer)
+        get_logger(run_id=run_id, step=step).info(
+            "run.reopened", reviewer=reviewer, reset=payload["reopens"][0]["reset"]
+        )
+        return self._execute_claimed(run_id, view.pending, payload, on_event)
+
+    def _claim(
+        self, view: RunView, targets: list[PendingReview], verdict: str, reviewer: str
+    ) -> None:
+        """Claim every target interrupt for this process, all or none."""
+        taken: list[PendingReview] = []
+        try:
+            for target in targets:
+                self.store.claims.claim(
+                    view.info.run_id,
+                    target.interrupt_id,
+                    target.step,
+                    target.attempt,
+                    verdict,
+                    reviewer,
+                    _process_alive,
+                )
+                taken.append(target)
+        except ReviewError:
+            for target in taken:
+                self.store.claims.release(target.interrupt_id, os.getpid())
+            raise
+
+    def _execute_claimed(
+        self,
+        run_id: str,
+        targets: list[PendingReview],
+        payload: Any,
+        on_event: ProgressCallback | None,
+    ) -> RunView:
+        """Execute a claimed decision; a decision that never reached the graph is released
+        so that it can be given again."""
+        try:
+            return self._execute(run_id, payload, on_event)
+        except BaseException:
+            still = {i.id for i in self._compile_for(run_id).get_state(_config(run_id)).interrupts}
+            for target in targets:
+                if target.interrupt_id in still:
+                    self.store.claims.release(target.interrupt_id, os.getpid())
+            raise
+
+    def _compile_for(self, run_id: str) -> CompiledGraph:
+        return self._compile(RunOptions.from_json(self.store.runs.get(run_id).options))
+
+    def fork(
+        self,
+        run_id: str,
+        options: RunOptions,
+        at: str | None = None,
+    ) -> tuple[RunInfo, RunState]:
+        """A new run of ``options`` that starts from ``run_id``'s approved artifacts outside
+        ``at`` and everything downstream of it; the original is not touched. Returns the
+        new run and its first state (start it with :meth:`start_from`)."""
+        source = self.view(run_id)
+        if source.status == "running":
+            raise ReviewError(f"run {run_id} is still running in process {source.info.pid}")
+        spec = options.spec
+        approved = {s.id for s in source.steps if s.status == "approved"}
+        if at is None:
+            at = next((s.id for s in spec.steps if s.id not in approved), None)
+            if at is None:
+                raise UserInputError(
+                    f"run {run_id} approved every step: name the step to fork at with --at"
+                )
+        if at not in spec.step_ids:
+            raise UserInputError(f"unknown step {at!r}: steps are {', '.join(spec.step_ids)}")
+        snapshot = self._compile_for(run_id).get_state(_config(run_id))
+        request = FeatureRequest.model_validate(source.info.options["request"])
+        checkpoint_id = snapshot.config["configurable"].get("checkpoint_id")
+        lineage = {"run_id": run_id, "at": at, "checkpoint_id": checkpoint_id}
+        info = self.create(request, options, forked_from=lineage)
+        state = initial_state(info.run_id, request, spec, options.max_cost)
+        copied = fork_state(
+            snapshot.values,  # type: ignore[arg-type]
+            spec,
+            at,
+            self.store.blobs,
+        )
+        return info, {**state, **copied}  # type: ignore[typeddict-item]
+
+    def start_from(
+        self, info: RunInfo, state: RunState, on_event: ProgressCallback | None = None
+    ) -> RunView:
+        return self._execute(info.run_id, state, on_event)
 
     def _execute(self, run_id: str, payload: Any, on_event: ProgressCallback | None) -> RunView:
         info = self.store.runs.get(run_id)
@@ -318,13 +474,20 @@ class Engine:
         payload: Any,
         on_event: ProgressCallback | None,
     ) -> RunView:
-        graph = self._compile(options, sandbox, prices)
+        graph = self._compile(options)
+        context = self._context(options, sandbox, prices)
         log = get_logger(run_id=run_id)
         self.store.runs.set_status(run_id, "running", pid=os.getpid())
         log.info("run.executing", provider=self.specialist.name, pipeline=options.spec.name)
         try:
             for event in _events(
-                graph.stream(payload, _config(run_id), stream_mode="tasks", durability="sync")
+                graph.stream(
+                    payload,
+                    _config(run_id),
+                    context=context,
+                    stream_mode="tasks",
+                    durability="sync",
+                )
             ):
                 if on_event is not None:
                     on_event(event)
@@ -351,7 +514,7 @@ class Engine:
         options = RunOptions.from_json(info.options)
         graph = self._compile(options)
         snapshot = graph.get_state(_config(run_id))
-        state: RunState = snapshot.values or {}  # type: ignore[assignment]
+        state: RunState = self._resolved(snapshot.values or {})  # type: ignore[arg-type]
         interrupts = [(i.id, dict(i.value)) for i in snapshot.interrupts]
         # A run executing in this very process is finished by the time anyone asks here.
         alive = (
@@ -367,6 +530,15 @@ class Engine:
         return build_view(
             info, options.spec, state, interrupts, bool(snapshot.next), alive, checkpoints
         )
+
+    def _resolved(self, state: RunState) -> RunState:
+        """The state with stored artifacts and evidence filled in, for views."""
+        try:
+            records = with_artifacts(list(state.get("records", [])), self.store.blobs)
+            evidence = evidence_data(list(state.get("evidence", [])), self.store.blobs)
+        except LookupError as exc:
+            raise StoreError(f"a run's artifacts are not readable: {exc}") from exc
+        return {**state, "records": records, "evidence": evidence}
 
     def recheck(
         self, run_id: str, steps: list[str] | None = None, verify: bool = True

@@ -35,7 +35,8 @@ class ReviewRecord(BaseModel):
     attempt: int
     round: int
     policy: GatePolicy
-    verdict: Literal["approve", "reject", "edit", "refused", "failed"]
+    verdict: Literal["approve", "reject", "edit", "refused", "failed", "reopen"]
+    """``reopen``: a reviewer sent an earlier step (and everything after it) back."""
     reviewer: str
     comment: str = ""
     at: datetime = Field(default_factory=lambda: datetime.now(UTC))

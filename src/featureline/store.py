@@ -15,8 +15,10 @@ from pathlib import Path
 
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
+from featureline.artifact_store import ArtifactStore
 from featureline.errors import StoreError
 from featureline.paths import DEFAULT_STORE_PATH
+from featureline.review_claims import ReviewClaims
 from featureline.runindex import SqlRunIndex
 
 STORE_ENV = "FEATURELINE_STORE"
@@ -27,6 +29,8 @@ class Store:
     url: str
     checkpointer: BaseCheckpointSaver[str]
     runs: SqlRunIndex
+    blobs: ArtifactStore
+    claims: ReviewClaims
 
 
 def resolve_store_url(url: str | None) -> str:
@@ -82,12 +86,15 @@ def _open_sqlite(url: str) -> Iterator[Store]:
             index_connection = sqlite3.connect(path, check_same_thread=False, timeout=30)
             runs = SqlRunIndex(index_connection, "?")
             runs.setup()
+            blobs_connection = sqlite3.connect(path, check_same_thread=False, timeout=30)
+            blobs, claims = _blob_tables(blobs_connection, "?", "BLOB", sqlite3.IntegrityError)
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"store {path} is not a readable featureline store: {exc}") from exc
         try:
-            yield Store(url=url, checkpointer=saver, runs=runs)
+            yield Store(url=url, checkpointer=saver, runs=runs, blobs=blobs, claims=claims)
         finally:
             index_connection.close()
+            blobs_connection.close()
     finally:
         connection.close()
 
@@ -110,6 +117,23 @@ def _open_postgres(url: str) -> Iterator[Store]:
         saver.setup()
         runs = SqlRunIndex(connection, "%s")
         runs.setup()
-        yield Store(url=url, checkpointer=saver, runs=runs)
+        # its own connection: the saver pipelines queries on its one, from any thread
+        blobs_connection = psycopg.connect(url, autocommit=True, prepare_threshold=0)
+        try:
+            blobs, claims = _blob_tables(blobs_connection, "%s", "BYTEA", psycopg.IntegrityError)
+            yield Store(url=url, checkpointer=saver, runs=runs, blobs=blobs, claims=claims)
+        finally:
+            blobs_connection.close()
     finally:
         connection.close()
+
+
+def _blob_tables(
+    connection: object, placeholder: str, binary: str, integrity: type[Exception]
+) -> tuple[ArtifactStore, ReviewClaims]:
+    """The content-addressed artifact table and the review claims, created when new."""
+    blobs = ArtifactStore(connection, placeholder, binary=binary)
+    blobs.setup()
+    claims = ReviewClaims(connection, placeholder, integrity)
+    claims.setup()
+    return blobs, claims

@@ -15,7 +15,7 @@ from featureline.artifacts import ArtifactRecord
 from featureline.cli.context import CliState
 from featureline.cli.progress import STATUS_STYLE
 from featureline.errors import FeaturelineError, UserInputError
-from featureline.graph import build_graph
+from featureline.graph import compiled_graph
 from featureline.paths import default_agents_dir, resolve_pipeline_path
 from featureline.pipeline import load_pipeline
 from featureline.providers import make_specialist
@@ -349,8 +349,8 @@ def graph_cmd(
     state: CliState = ctx.obj
     spec = load_pipeline(resolve_pipeline_path(graph))
     if mermaid:
-        loaded = load_agents(agents or default_agents_dir())
-        compiled = build_graph(spec, loaded, make_specialist("builtin")).compile()
+        load_agents(agents or default_agents_dir())  # a graph whose agents do not load is no use
+        compiled = compiled_graph(spec)
         typer.echo(compiled.get_graph().draw_mermaid())
         return
     console = state.console
