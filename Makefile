@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/featureline run $(REQUEST) --provider builtin --gates auto --export $(OUT)
+	$(BIN)/featureline run $(REQUEST) --provider builtin --gates auto --export $(OUT) --force
 
 test: $(STAMP)
 	$(BIN)/pytest -q

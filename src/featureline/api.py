@@ -174,8 +174,10 @@ class Workspace:
         """Every model call of a run, priced: ``.by_step()``, ``.by_model()``, ``.total()``."""
         return self.status(run_id).ledger
 
-    def export(self, run_id: str, directory: str | Path) -> list[Path]:
-        return export_run(self.status(run_id), Path(directory))
+    def export(self, run_id: str, directory: str | Path, *, force: bool = False) -> list[Path]:
+        """Write the run's files to ``directory``; one that is not empty only with ``force``,
+        which replaces just what an earlier export wrote there."""
+        return export_run(self.status(run_id), Path(directory), force=force)
 
 
 class Pipeline(Workspace):

@@ -69,7 +69,7 @@ def waiting_target(view: RunView, step: str | None, attempt: int | None) -> Pend
         target = matches[0]
     if attempt is not None and target.attempt != attempt:
         raise ReviewError(
-            f"{target.step} attempt {attempt} is no longer waiting: the gate now waits for "
+            f"{target.step} attempt {attempt} is not waiting for review: the gate waits for "
             f"attempt {target.attempt} (see `featureline show {run_id} {target.step}`)"
         )
     return target

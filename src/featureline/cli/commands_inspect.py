@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.table import Table
 
 from featureline.api import Workspace
@@ -56,21 +57,40 @@ def list_runs(ctx: typer.Context) -> None:
             return
         spend = {info.run_id: _spend(workspace, info.run_id) for info in runs}
     table = Table(show_edge=False)
-    for column in ("run", "title", "status", "pipeline", "provider", "tokens", "cost", "created"):
+    for column in (
+        "run",
+        "title",
+        "status",
+        "pipeline",
+        "provider",
+        "tokens",
+        "cost",
+        "created",
+        "forked from",
+    ):
         table.add_column(column)
     for info in runs:
         tokens, cost = spend[info.run_id]
         table.add_row(
             info.run_id,
-            info.title,
+            escape(info.title),
             info.status,
             info.pipeline,
             info.provider,
             tokens,
             cost,
             info.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            lineage(info.options),
         )
     state.console.print(table)
+
+
+def lineage(options: dict[str, object]) -> str:
+    """``RUN at STEP`` for a fork, blank for a run started from a request."""
+    origin = options.get("forked_from")
+    if not isinstance(origin, dict):
+        return ""
+    return f"{origin.get('run_id')} at {origin.get('at')}"
 
 
 def _spend(workspace: Workspace, run_id: str) -> tuple[str, str]:
@@ -122,6 +142,8 @@ def status(ctx: typer.Context, run_id: Annotated[str, typer.Argument(help="The r
         f"(pipeline {view.info.pipeline}, provider {view.info.provider}, "
         f"{view.checkpoints} checkpoints)"
     )
+    if origin := lineage(view.info.options):
+        console.print(f"forked from {origin}", markup=False)
     console.print(_steps_table(view))
     if view.ledger.entries or view.budget_usd is not None:
         console.print(_spend_line(view))
@@ -321,10 +343,17 @@ def export_cmd(
     ctx: typer.Context,
     run_id: Annotated[str, typer.Argument(help="The run.")],
     directory: Annotated[Path, typer.Argument(help="Where to write the files.")],
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Export into a non-empty DIR, replacing only what an earlier export wrote.",
+        ),
+    ] = False,
 ) -> None:
     """Write every step's artifact to DIR: markdown, SQL, OpenAPI, the service tree."""
     state: CliState = ctx.obj
-    written = _workspace(ctx).export(run_id, directory)
+    written = _workspace(ctx).export(run_id, directory, force=force)
     state.console.print(f"exported {len(written)} files to {directory}")
     root = directory.resolve()
     for path in written:

@@ -19,6 +19,7 @@ from featureline.cli.outcome import report_outcome
 from featureline.cli.progress import ProgressBoard
 from featureline.engine import RunOptions, planned_models
 from featureline.errors import ReviewError
+from featureline.export import check_export_target
 from featureline.pipeline import GatePolicy
 from featureline.providers import PROVIDERS, Specialist, make_specialist
 from featureline.request import read_request
@@ -91,6 +92,10 @@ def run(
         Path | None,
         typer.Option("--export", help="Export the artifacts here when the run is done."),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="With --export: replace what an earlier export wrote in DIR."),
+    ] = False,
     verify: Annotated[
         bool,
         typer.Option(
@@ -103,6 +108,8 @@ def run(
     """Start a run of REQUEST through the pipeline."""
     state: CliState = ctx.obj
     console = state.console
+    if export is not None and not force:
+        check_export_target(export)
     feature = read_request(request)
     specialist = make_specialist(provider, delay_s=builtin_delay)
     pipeline = Pipeline.load(
@@ -130,7 +137,7 @@ def run(
     with ProgressBoard(pipeline.spec, console) as board:
         view = pipeline.run(feature, on_event=board)
     if export is not None and view.status == "done":
-        written = pipeline.export(view.info.run_id, export)
+        written = pipeline.export(view.info.run_id, export, force=force)
         console.print(f"exported {len(written)} files to {export}")
     report_outcome(console, view)
 
@@ -183,6 +190,21 @@ def review(
     comment: Annotated[
         str, typer.Option("--comment", help="A note kept with an approval or edit.")
     ] = "",
+    attempt: Annotated[
+        int | None,
+        typer.Option(
+            "--attempt",
+            min=1,
+            help="The attempt you reviewed: refused if the gate no longer waits for it.",
+        ),
+    ] = None,
+    reopen: Annotated[
+        str | None,
+        typer.Option(
+            "--reopen",
+            help="With --reject: reopen this upstream step (and all after it) instead.",
+        ),
+    ] = None,
     reviewer: Annotated[
         str | None,
         typer.Option(
@@ -198,6 +220,8 @@ def review(
         raise ReviewError('give exactly one of --approve, --reject "comment" or --edit FILE')
     if reject is not None and not reject.strip():
         raise ReviewError("--reject needs a comment saying what to change")
+    if reopen is not None and reject is None:
+        raise ReviewError('--reopen goes with --reject "comment": say why the step reopens')
     edited = _read_edit(edit) if edit is not None else None
     specialist = _specialist_for_run(state, run_id, provider, builtin_delay)
     workspace = Workspace(specialist, store=state.store)
@@ -211,6 +235,8 @@ def review(
             reviewer=reviewer or getpass.getuser(),
             comment=comment,
             on_event=board,
+            attempt=attempt,
+            reopen=reopen,
         )
     report_outcome(state.console, view)
 

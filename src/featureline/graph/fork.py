@@ -40,7 +40,7 @@ def fork_state(
             grown = True
 
     def ours(entry: dict[str, Any]) -> bool:
-        return kept.get(entry["step"]) == entry["attempt"]
+        return bool(kept.get(entry["step"]) == entry["attempt"])
 
     steps: dict[str, StepState] = {}
     for step in spec.steps:
