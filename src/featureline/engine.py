@@ -53,6 +53,7 @@ from featureline.runindex import RunInfo
 from featureline.sandbox import Sandbox
 from featureline.state import RunState, evidence_data, with_artifacts
 from featureline.store import Store
+from featureline.timetravel import check_reopenable, describe_step
 from featureline.timetravel import task_writes as _task_writes
 from featureline.timetravel import waiting_target as _waiting_target
 from featureline.verification import verify_artifact
@@ -335,8 +336,7 @@ class Engine:
         """Reopen ``step`` in place (from a gate, a finished, failed or crashed run): it runs
         again with ``comment`` as feedback, and so does everything downstream of it."""
         view = self.view(run_id)
-        if view.status == "running":
-            raise ReviewError(f"run {run_id} is still running in process {view.info.pid}")
+        check_reopenable(view, step)
         return self._reopen(view, step, comment, reviewer, on_event, None)
 
     def _reopen(
@@ -367,21 +367,35 @@ class Engine:
             tasks=tasks,
             rejection=rejection,
         )
-        self._claim(view, view.pending, "reopen", reviewer)
+        self._claim(
+            view,
+            view.pending,
+            "reopen",
+            reviewer,
+            snapshot.config["configurable"].get("checkpoint_id"),
+        )
         get_logger(run_id=run_id, step=step).info(
             "run.reopened", reviewer=reviewer, reset=payload["reopens"][0]["reset"]
         )
         return self._execute_claimed(run_id, view.pending, payload, on_event)
 
     def _claim(
-        self, view: RunView, targets: list[PendingReview], verdict: str, reviewer: str
+        self,
+        view: RunView,
+        targets: list[PendingReview],
+        verdict: str,
+        reviewer: str,
+        checkpoint_id: str | None = None,
     ) -> None:
-        """Claim every target interrupt for this process, all or none."""
+        """Claim every target interrupt for this process, all or none; then make sure
+        they still wait (and, given ``checkpoint_id``, that the run has not moved on) —
+        a claim taken over from a dead process may name an interrupt already answered."""
+        run_id = view.info.run_id
         taken: list[PendingReview] = []
         try:
             for target in targets:
                 self.store.claims.claim(
-                    view.info.run_id,
+                    run_id,
                     target.interrupt_id,
                     target.step,
                     target.attempt,
@@ -390,6 +404,18 @@ class Engine:
                     _process_alive,
                 )
                 taken.append(target)
+            snapshot = self._compile_for(run_id).get_state(_config(run_id))
+            waiting = {i.id for i in snapshot.interrupts}
+            for target in targets:
+                if target.interrupt_id not in waiting:
+                    now = self.view(run_id)
+                    raise ReviewError(
+                        f"{target.step} attempt {target.attempt} is no longer waiting: it is "
+                        f"{describe_step(now, target.step)} (run {now.status})"
+                    )
+            moved = snapshot.config["configurable"].get("checkpoint_id")
+            if checkpoint_id is not None and moved != checkpoint_id:
+                raise ReviewError(f"run {run_id} moved on while you decided: look and try again")
         except ReviewError:
             for target in taken:
                 self.store.claims.release(target.interrupt_id, os.getpid())

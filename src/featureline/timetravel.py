@@ -73,3 +73,14 @@ def waiting_target(view: RunView, step: str | None, attempt: int | None) -> Pend
             f"attempt {target.attempt} (see `featureline show {run_id} {target.step}`)"
         )
     return target
+
+
+def check_reopenable(view: RunView, step_id: str) -> None:
+    """Refuse, before anything runs, a reopen of an unknown step or one that never ran."""
+    steps = {s.id: s for s in view.steps}
+    if step_id not in steps:
+        raise ReviewError(f"unknown step {step_id!r}: steps are {', '.join(steps)}")
+    if steps[step_id].attempts == 0:
+        raise ReviewError(f"step {step_id} has not run yet, so there is nothing to reopen")
+    if view.status == "running":
+        raise ReviewError(f"run {view.info.run_id} is still running in process {view.info.pid}")

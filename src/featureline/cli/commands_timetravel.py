@@ -30,6 +30,7 @@ from featureline.graph import required_agents
 from featureline.paths import default_agents_dir, resolve_pipeline_path
 from featureline.pipeline import GatePolicy, load_pipeline
 from featureline.providers import make_specialist
+from featureline.timetravel import check_reopenable
 
 ReviewerOption = Annotated[
     str | None,
@@ -63,7 +64,12 @@ def rewind(
     specialist = _specialist_for_run(state, run_id, provider, builtin_delay)
     workspace = Workspace(specialist, store=state.store)
     view = workspace.status(run_id)
-    state.console.print(f"reopening {step} of run {run_id}", markup=False)
+    check_reopenable(view, step)
+    state.console.print(
+        f"reopening {step} of run {run_id} with the "
+        f"{describe_specialist(specialist, RunOptions.from_json(view.info.options))}",
+        markup=False,
+    )
     with ProgressBoard.continuing(view, state.console) as board:
         view = workspace.rewind(
             run_id,
