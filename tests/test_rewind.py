@@ -148,7 +148,7 @@ def test_a_stale_decision_is_refused_with_the_current_state() -> None:
     with pytest.raises(ReviewError, match=r"requirements.*approved \(attempt 1\)"):
         pipeline.review(run_id, step="requirements", reject="too late", attempt=1)
     pipeline.review(run_id, reject="add a tag limit", attempt=1)  # design attempt 1 -> 2
-    with pytest.raises(ReviewError, match="design attempt 1 is not waiting.*attempt 2"):
+    with pytest.raises(ReviewError, match=r"design attempt 1 is not waiting.*attempt 2"):
         pipeline.review(run_id, approve=True, attempt=1)
     view = pipeline.review(run_id, approve=True, attempt=2)
     design = view.step("design")
