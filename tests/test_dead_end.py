@@ -69,7 +69,7 @@ def test_reopening_the_implementation_from_the_failing_testing_gate(tmp_path: Pa
     specialist = FollowsComments()
     loaded = Pipeline.load(provider=specialist, gates="human")
     spec = loaded.spec.model_copy(update={"max_attempts": 1})
-    pipeline = Pipeline(spec, loaded.agents, specialist, gates="human")  # type: ignore[arg-type]
+    pipeline = Pipeline(spec, loaded.agents, specialist, gates="human")
     run_id = pipeline.run(BOOKMARKS).info.run_id
     view = pipeline.review(run_id, approve=True, attempt=1)  # requirements
     view = pipeline.review(run_id, approve=True, attempt=1)  # design
@@ -97,7 +97,7 @@ def test_reopening_the_implementation_from_the_failing_testing_gate(tmp_path: Pa
     assert code == 2 and "approved (attempt 1)" in output, output
 
     # the way out: reject testing attempt 1 and reopen the implementation with a comment
-    workspace = Workspace(specialist, store=pipeline.store_url)  # type: ignore[arg-type]
+    workspace = Workspace(specialist, store=pipeline.store_url)
     view = workspace.review(
         run_id, step="testing", attempt=1, reject=COMMENT, reopen="implementation",
         reviewer="ana",
