@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_offline_run.py
 	$(BIN)/python benchmarks/bench_builtin_service.py
 	$(BIN)/python benchmarks/bench_prompt_tokens.py
+	$(BIN)/python benchmarks/bench_store.py
 
 clean:
 	rm -rf $(VENV) .featureline out

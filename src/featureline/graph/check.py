@@ -12,7 +12,7 @@ from langgraph.types import Command
 
 from featureline.artifacts import ARTIFACT_TYPES
 from featureline.checks import CheckContext, run_checks
-from featureline.graph.context import RunContext, approved_artifacts, store_evidence
+from featureline.graph.context import RunContext, approved_artifacts, context_of, store_evidence
 from featureline.graph.names import gate_node_name, review_node_name
 from featureline.logging import get_logger
 from featureline.pipeline import PipelineSpec, StepSpec
@@ -28,7 +28,7 @@ class CheckNode:
     has_review: bool
 
     def __call__(self, state: RunState, runtime: Runtime[RunContext]) -> Command[Any]:
-        ctx = runtime.context
+        ctx = context_of(runtime)
         step = self.step
         max_attempts = self.spec.max_attempts_for(step)
         st = state["steps"][step.id]

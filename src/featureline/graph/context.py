@@ -7,6 +7,7 @@ run at a step, and reading artifacts through the content-addressed store.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from langgraph.graph import END
+from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from featureline.agents import AgentSpec
@@ -42,6 +44,28 @@ class RunContext:
     sandbox: Sandbox | None = None
     prices: PriceTable | None = None
     blobs: ArtifactStore | None = None
+
+
+@functools.cache
+def default_context() -> RunContext:
+    """What nodes use when a graph is invoked without a context (LangGraph Server, a bare
+    ``invoke``): the offline builtin specialist and critic, the shipped agents, no sandbox
+    (the findings say so) and artifacts inline in the state."""
+    from featureline.agents import load_agents
+    from featureline.paths import default_agents_dir
+    from featureline.providers.builtin import BuiltinSpecialist
+    from featureline.providers.builtin_critic import BuiltinCritic
+
+    return RunContext(
+        agents=load_agents(default_agents_dir()),
+        specialist=BuiltinSpecialist(),
+        critic=BuiltinCritic(),
+    )
+
+
+def context_of(runtime: Runtime[RunContext]) -> RunContext:
+    context = runtime.context
+    return context if isinstance(context, RunContext) else default_context()
 
 
 def budget_of(state: RunState) -> Decimal | None:

@@ -20,7 +20,7 @@ from langgraph.types import Command, interrupt
 from featureline.artifacts import ARTIFACT_TYPES, ArtifactRecord, Producer
 from featureline.artifacts.base import content_hash
 from featureline.gates import GateDecision, ReviewRecord, needs_human, review_prompt
-from featureline.graph.context import RunContext, store_record
+from featureline.graph.context import RunContext, context_of, store_record
 from featureline.graph.names import CRITIC_PREFIX, DISPATCH, check_node_name, gate_node_name
 from featureline.logging import get_logger
 from featureline.pipeline import GatePolicy, PipelineSpec, StepSpec
@@ -147,7 +147,9 @@ class GateNode:
         checking: StepState = {**st, "status": "checking", "attempts": new_attempt}
         return Command(
             update={
-                "records": [store_record(runtime.context, edited_record.model_dump(mode="json"))],
+                "records": [
+                    store_record(context_of(runtime), edited_record.model_dump(mode="json"))
+                ],
                 "steps": {step.id: checking},
                 "reviews": [
                     review("edit", decision.reviewer, decision.comment, edited_record.content_hash)

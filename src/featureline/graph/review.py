@@ -15,7 +15,7 @@ from langgraph.types import Command
 from featureline.artifacts import ARTIFACT_TYPES
 from featureline.errors import FeaturelineError
 from featureline.gates import ReviewRecord
-from featureline.graph.context import RunContext, build_task, over_budget, price, stop
+from featureline.graph.context import RunContext, build_task, context_of, over_budget, price, stop
 from featureline.graph.names import CRITIC_PREFIX, gate_node_name
 from featureline.logging import get_logger
 from featureline.pipeline import PipelineSpec, StepSpec
@@ -31,7 +31,7 @@ class ReviewNode:
     reviewers: tuple[str, ...]
 
     def __call__(self, state: RunState, runtime: Runtime[RunContext]) -> Command[Any]:
-        ctx = runtime.context
+        ctx = context_of(runtime)
         step = self.step
         max_attempts = self.spec.max_attempts_for(step)
         st = state["steps"][step.id]

@@ -23,6 +23,7 @@ from featureline.graph.context import (
     RunContext,
     budget_of,
     build_task,
+    context_of,
     over_budget,
     price,
     stop,
@@ -44,7 +45,7 @@ class StepNode:
     step: StepSpec
 
     def __call__(self, state: RunState, runtime: Runtime[RunContext]) -> Command[Any]:
-        ctx = runtime.context
+        ctx = context_of(runtime)
         step = self.step
         st = state["steps"][step.id]
         if st["status"] not in EXPECTS:
