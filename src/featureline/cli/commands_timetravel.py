@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
 from featureline.agents import load_agents
 from featureline.api import Workspace
@@ -22,15 +23,16 @@ from featureline.cli.commands_run import (
 )
 from featureline.cli.context import CliState
 from featureline.cli.outcome import report_outcome
-from featureline.cli.progress import ProgressBoard
+from featureline.cli.progress import ProgressBoard, StepRow
 from featureline.diff import Side, diff_sides, resolve_sides
 from featureline.engine import RunOptions
 from featureline.errors import PipelineFileError, UserInputError
-from featureline.graph import required_agents
+from featureline.graph import downstream_of, required_agents
 from featureline.paths import default_agents_dir, resolve_pipeline_path
 from featureline.pipeline import GatePolicy, load_pipeline
 from featureline.providers import make_specialist
 from featureline.timetravel import check_reopenable
+from featureline.views import RunView
 
 ReviewerOption = Annotated[
     str | None,
@@ -147,13 +149,31 @@ def fork(
         f"{options.spec.name} with the {describe_specialist(specialist, options)}",
         markup=False,
     )
-    with ProgressBoard(options.spec, state.console) as board:
+    with _fork_board(source, options, at, state.console) as board:
         view = workspace.fork(run_id, at=at, options=options, on_event=board)
     origin = view.info.options.get("forked_from", {})
     state.console.print(
         f"run {view.info.run_id} forked from {run_id} at {origin.get('at')}", markup=False
     )
     report_outcome(state.console, view)
+
+
+def _fork_board(
+    source: RunView, options: RunOptions, at: str | None, console: Console
+) -> ProgressBoard:
+    """A board on which the steps the fork takes over from its source show as approved."""
+    approved = {s.id: s for s in source.steps if s.status == "approved"}
+    first = at or next((s.id for s in options.spec.steps if s.id not in approved), None)
+    rerun = set(downstream_of(options.spec, first)) if first in options.spec.step_ids else set()
+    rows = {
+        step.id: (
+            StepRow(status="approved", attempt=approved[step.id].approved_attempt or 0)
+            if step.id in approved and step.id not in rerun
+            else StepRow()
+        )
+        for step in options.spec.steps
+    }
+    return ProgressBoard(options.spec, console, rows)
 
 
 def diff(
