@@ -126,3 +126,23 @@ def test_run_with_export_refuses_a_non_empty_target_before_running(tmp_path: Pat
     code, output = invoke("run", BOOKMARKS, "--no-verify", "--export", str(out), "--force")
     assert code == 0, output
     assert (out / "keep.txt").read_text() == "x" and (out / MANIFEST).exists()
+
+
+def test_a_manifest_naming_paths_outside_the_export_is_refused(
+    runs: tuple[str, str, str], tmp_path: Path
+) -> None:
+    store, first, _ = runs
+    workspace = Pipeline.load(provider="builtin", store=store, verify=False)
+    out = tmp_path / "out"
+    workspace.export(first, out)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep\n")
+    manifest = json.loads((out / MANIFEST).read_text())
+    manifest["files"]["../victim.txt"] = "sha256:0"
+    (out / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(UnsafePathError, match="escape"):
+        workspace.export(first, out, force=True)
+    assert victim.read_text() == "keep\n"
+    (out / MANIFEST).write_text("{not json")
+    with pytest.raises(UserInputError, match=r"manifest .* is damaged"):
+        workspace.export(first, out, force=True)

@@ -4,6 +4,8 @@ the reopen transition itself."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from featureline.errors import ReviewError
 from featureline.graph import TaskWrites, reopen_input
 from featureline.paths import resolve_pipeline_path
 from featureline.pipeline import load_pipeline
+from featureline.store import open_store
 from featureline.views import RunView
 from tests.clihelpers import invoke
 from tests.runstates import BOOKMARKS, STATES, make_run, raw_state
@@ -198,3 +201,22 @@ def test_reopen_input_carries_finished_work_and_resumes_unfinished_nodes() -> No
     assert update["reopens"][0]["reset"] == ["schema"]
     with pytest.raises(ReviewError, match="has not run yet"):
         reopen_input(state, spec, "docs", comment="", reviewer="me", policy="auto")  # type: ignore[arg-type]
+
+
+def test_a_run_still_executing_elsewhere_is_not_rewound(tmp_path: Path) -> None:
+    workspace = Workspace()
+    run_id = make_run("crashed", workspace.store_url, tmp_path)  # steps in flight
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        with open_store(workspace.store_url) as store:  # as if a live process ran them
+            store.runs.set_status(run_id, "running", pid=other.pid)
+        assert workspace.status(run_id).status == "running"
+        code, output = invoke("rewind", run_id, "design", "--comment", "x")
+        assert code == 2 and f"still running in process {other.pid}" in output, output
+        code, output = invoke("fork", run_id, "--at", "design")
+        assert code == 2 and "still running" in output, output
+    finally:
+        other.kill()
+        other.wait()
+    assert workspace.status(run_id).step("design").attempts == 1
+    assert len(workspace.runs()) == 1
