@@ -59,9 +59,11 @@ def rewind(
     provider: ProviderOption = None,
     builtin_delay: DelayOption = 0.0,
 ) -> None:
-    """Reopen STEP of a run in place: it runs again with the comment as feedback, and so
-    does every step downstream of it; upstream steps keep their approved artifacts and
-    every earlier attempt stays in the history."""
+    """Reopen STEP of a run in place; it and every step after it run again.
+
+    The comment is STEP's feedback; upstream steps keep their approved artifacts and every
+    earlier attempt stays in the history. Works on waiting, done, failed and stopped runs.
+    """
     state: CliState = ctx.obj
     specialist = _specialist_for_run(state, run_id, provider, builtin_delay)
     workspace = Workspace(specialist, store=state.store)
@@ -90,7 +92,7 @@ def fork(
         str | None,
         typer.Option(
             "--at",
-            help="The first step the fork runs [default: the run's first step not approved].",
+            help="The first step the fork runs (default: the run's first step not approved).",
         ),
     ] = None,
     graph: Annotated[
@@ -114,13 +116,16 @@ def fork(
     verify: Annotated[
         bool | None,
         typer.Option(
-            "--verify/--no-verify", help="Run generated code in the sandbox [default: as RUN]."
+            "--verify/--no-verify", help="Run generated code in the sandbox (default: as RUN)."
         ),
     ] = None,
     builtin_delay: DelayOption = 0.0,
 ) -> None:
-    """Start a new run from RUN's approved artifacts upstream of --at, running --at onward
-    (with another provider, model, gate policy or pipeline if asked); RUN is untouched."""
+    """Start a new run from RUN's approved artifacts, running --at STEP onward.
+
+    Steps outside STEP and its downstream are taken over by reference; the fork may use
+    another provider, model, gate policy or pipeline. RUN is untouched.
+    """
     state: CliState = ctx.obj
     specialist = _specialist_for_run(state, run_id, provider, builtin_delay)
     workspace = Workspace(specialist, store=state.store)
@@ -178,19 +183,23 @@ def _fork_board(
 
 def diff(
     ctx: typer.Context,
-    a: Annotated[str, typer.Argument(help="RUN[:STEP][@ATTEMPT]")],
+    a: Annotated[str, typer.Argument(help="RUN, RUN:STEP or RUN:STEP@ATTEMPT")],
     b: Annotated[
         str | None,
         typer.Argument(
-            help="RUN[:STEP][@ATTEMPT] [default: the attempt before A's, or the run A was "
-            "forked from]"
+            help="RUN, RUN:STEP or RUN:STEP@ATTEMPT (default: the attempt before A's, or the "
+            "run A was forked from)"
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON for tools.")] = False,
     stat: Annotated[bool, typer.Option("--stat", help="Only a per-file summary.")] = False,
 ) -> None:
-    """Show what changed between two attempts of a step, a run and its fork, or two runs:
-    a unified diff of the rendered markdown and the generated files, file by file."""
+    """Compare two attempts of a step, a run and its fork, or two runs, file by file.
+
+    A unified diff of the rendered markdown and the generated files (SQL, OpenAPI, the
+    service tree). One side alone: RUN:STEP against its attempt before, a fork against
+    the run it was forked from.
+    """
     if as_json and stat:
         raise UserInputError("give one of --json and --stat")
     state: CliState = ctx.obj
