@@ -127,6 +127,8 @@ class CommandCgroup:
             name = f"{PREFIX}{owner_token()}-{next(_counter)}"
         self.dirs: dict[str, Path] = {}
         self._v2 = False
+        self._removed = False
+        self._final: tuple[float | None, bool, bool] | None = None
         for controller in _probe()[0]:
             path = controller.parent / name
             try:
@@ -152,6 +154,8 @@ class CommandCgroup:
 
     def cpu_seconds(self) -> float | None:
         """CPU time the whole tree used, or None without CPU accounting."""
+        if self._final is not None:
+            return self._final[0]
         path = self.dirs.get("cpuacct")
         if path is None:
             return None
@@ -164,6 +168,8 @@ class CommandCgroup:
             return None
 
     def oom_killed(self) -> bool:
+        if self._final is not None:
+            return self._final[1]
         path = self.dirs.get("memory")
         if path is None:
             return False
@@ -171,13 +177,27 @@ class CommandCgroup:
         return _counter_in(path / name, "oom_kill") > 0
 
     def processes_exhausted(self) -> bool:
+        if self._final is not None:
+            return self._final[2]
         path = self.dirs.get("pids")
         return path is not None and _counter_in(path / "pids.events", "max") > 0
 
     def kill_and_remove(self, timeout: float = 5.0) -> bool:
         """SIGKILL every process in the cgroups until they are empty, then remove them;
-        False when something could not be removed (a later start reaps it)."""
-        return all(_kill_and_remove(path, timeout) for path in self.dirs.values())
+        False when something could not be removed (a later start reaps it). The
+        accounting (CPU, OOM kills, process-limit hits) is kept for the result."""
+        if self._removed:
+            return True
+        if self._final is None:
+            for path in self.dirs.values():  # stop the tree first so the numbers are final
+                _freeze_by_killing(path)
+            self._snapshot()
+        removed = all([_kill_and_remove(path, timeout) for path in self.dirs.values()])
+        self._removed = True
+        return removed
+
+    def _snapshot(self) -> None:
+        self._final = (self.cpu_seconds(), self.oom_killed(), self.processes_exhausted())
 
 
 def _counter_in(path: Path, key: str) -> int:
@@ -196,6 +216,13 @@ def _members(path: Path) -> list[int]:
         return [int(p) for p in (path / "cgroup.procs").read_text().split()]
     except (OSError, ValueError):
         return []
+
+
+def _freeze_by_killing(path: Path) -> None:
+    """One SIGKILL round: what is left cannot allocate or fork any more."""
+    for pid in _members(path):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
 
 
 def _kill_and_remove(path: Path, timeout: float) -> bool:
