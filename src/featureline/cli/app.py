@@ -14,6 +14,7 @@ from featureline.cli import commands_inspect, commands_run
 from featureline.cli.context import CliState
 from featureline.errors import FeaturelineError
 from featureline.logging import configure_logging
+from featureline.textsafe import printable
 
 
 class FeaturelineGroup(TyperGroup):
@@ -26,12 +27,12 @@ class FeaturelineGroup(TyperGroup):
         except FeaturelineError as exc:
             if _debugging(ctx):
                 raise
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo(f"error: {printable(str(exc))}", err=True)
             raise typer.Exit(exc.exit_code) from None
         except Exception as exc:
             if _debugging(ctx) or type(exc).__module__.startswith(("typer", "click")):
                 raise  # typer's own exits, aborts and usage errors
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            first = printable(str(exc).strip().splitlines()[0]) if str(exc).strip() else ""
             typer.echo(
                 f"error: unexpected {type(exc).__name__}: {first} (rerun with --debug for details)",
                 err=True,

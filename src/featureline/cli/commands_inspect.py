@@ -9,17 +9,20 @@ from typing import Annotated
 import typer
 from rich.markdown import Markdown
 from rich.table import Table
+from rich.text import Text
 
 from featureline.api import Workspace
 from featureline.artifacts import ArtifactRecord
 from featureline.cli.context import CliState
 from featureline.cli.progress import STATUS_STYLE
+from featureline.cli.safe import line, styled
 from featureline.errors import FeaturelineError, UserInputError
 from featureline.graph import build_graph
 from featureline.paths import default_agents_dir, resolve_pipeline_path
 from featureline.pipeline import load_pipeline
 from featureline.providers import make_specialist
 from featureline.render import render_markdown
+from featureline.textsafe import printable
 from featureline.trace import build_trace
 from featureline.views import RunView, StepView
 
@@ -41,9 +44,8 @@ def _workspace(ctx: typer.Context) -> Workspace:
     return Workspace(make_specialist("builtin"), store=state.store)
 
 
-def _styled(status: str) -> str:
-    style = STATUS_STYLE.get(status, "")
-    return f"[{style}]{status}[/{style}]" if style else status
+def _styled(status: str) -> Text:
+    return styled(status, STATUS_STYLE.get(status, ""))
 
 
 def list_runs(ctx: typer.Context) -> None:
@@ -118,9 +120,12 @@ def status(ctx: typer.Context, run_id: Annotated[str, typer.Argument(help="The r
     view = _workspace(ctx).status(run_id, count_checkpoints=True)
     console = state.console
     console.print(
-        f"run {view.info.run_id}: {view.info.title!r} — {_styled(view.status)} "
-        f"(pipeline {view.info.pipeline}, provider {view.info.provider}, "
-        f"{view.checkpoints} checkpoints)"
+        line(
+            f"run {view.info.run_id}: {view.info.title!r} — ",
+            _styled(view.status),
+            f" (pipeline {view.info.pipeline}, provider {view.info.provider}, "
+            f"{view.checkpoints} checkpoints)",
+        )
     )
     console.print(_steps_table(view))
     if view.ledger.entries or view.budget_usd is not None:
@@ -199,7 +204,7 @@ def show(
         )
         artifact = step_view.artifact() if attempt is None else None
         if artifact is not None:
-            console.print(Markdown(render_markdown(artifact)))
+            console.print(Markdown(printable(render_markdown(artifact))))
         else:
             typer.echo(json.dumps(record.artifact, indent=2, default=str))
         for number, findings in sorted(step_view.findings.items()):
@@ -328,7 +333,7 @@ def export_cmd(
     state.console.print(f"exported {len(written)} files to {directory}")
     root = directory.resolve()
     for path in written:
-        typer.echo(f"  {path.relative_to(root)}")
+        typer.echo(f"  {printable(str(path.relative_to(root)))}")
 
 
 def graph_cmd(
@@ -412,8 +417,8 @@ def check_cmd(
             continue
         counted = sum(1 for f in findings if f.severity == "error")
         errors += counted
-        status = "[red]errors[/red]" if counted else "[green]ok[/green]"
-        state.console.print(f"{step_id:<15} {status}  {len(findings)} finding(s)")
+        status = styled("errors", "red") if counted else styled("ok", "green")
+        state.console.print(line(f"{step_id:<15} ", status, f"  {len(findings)} finding(s)"))
         for finding in findings:
             state.console.print(
                 f"    [{finding.severity}] {finding.check} at {finding.location}: {finding.message}"
@@ -453,7 +458,7 @@ def cost_cmd(
         )
         return
     console = state.console
-    console.print(f"run {run_id}: {view.info.title!r} — {_styled(view.status)}")
+    console.print(line(f"run {run_id}: {view.info.title!r} — ", _styled(view.status)))
     if not ledger.entries:
         console.print(f"no model calls (provider {view.info.provider})")
         return
