@@ -93,6 +93,21 @@ def sqlite_problem(exc: sqlite3.Error) -> str:
     return f"failed: {text}"
 
 
+def _read_only(path: str) -> bool:
+    """Whether the store file or its directory cannot be written (read-only mount too)."""
+    if path == ":memory:":
+        return False
+    target = Path(path).resolve()
+    try:
+        if os.statvfs(target.parent).f_flag & os.ST_RDONLY:
+            return True
+    except OSError:
+        return False
+    return not os.access(target.parent, os.W_OK) or (
+        target.exists() and not os.access(target, os.W_OK)
+    )
+
+
 def postgres_problem(exc: Exception) -> str:
     diag = getattr(exc, "diag", None)
     primary = getattr(diag, "message_primary", None) if diag is not None else None
@@ -128,6 +143,11 @@ def _open_sqlite(url: str) -> Iterator[Store]:
             runs = SqlRunIndex(index_connection, "?")
             runs.setup()
         except sqlite3.Error as exc:
+            if _read_only(path):
+                raise StoreError(
+                    f"store {path} is read-only (its file, directory or filesystem): "
+                    "featureline needs to write to it"
+                ) from exc
             raise StoreError(
                 f"store {path} is not a readable featureline store: it {sqlite_problem(exc)}"
             ) from exc
