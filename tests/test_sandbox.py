@@ -43,9 +43,11 @@ def sandbox(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sandbox]
         yield sb
 
 
-@pytest.fixture
-def any_sandbox(tmp_path: Path) -> Iterator[Sandbox]:
-    with Sandbox(tmp_path / "sandbox") as sb:
+@pytest.fixture(params=["auto", "none"])
+def any_sandbox(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sandbox]:
+    """The strongest sandbox here, and the fallback without a filesystem view (what a
+    machine without bubblewrap gets): both must keep every guarantee below."""
+    with Sandbox(tmp_path / "sandbox", filesystem=request.param) as sb:
         yield sb
 
 
