@@ -51,8 +51,9 @@ def featureline(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Popen[
     )
 
 
-def sandbox_processes() -> list[int]:
-    """Every live process a featureline sandbox started (they carry the owner variable)."""
+def sandbox_processes(owner_pids: set[int]) -> list[int]:
+    """Live processes started by the sandboxes of this soak's featureline processes (they
+    carry their owner's token; other featurelines on the machine are not counted)."""
     marker = f"{OWNER_ENV}=".encode()
     found = []
     for entry in Path("/proc").iterdir():
@@ -63,8 +64,13 @@ def sandbox_processes() -> list[int]:
             state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
         except (OSError, IndexError):
             continue
-        if marker in environ and state not in ("Z", "X"):
-            found.append(int(entry.name))
+        if state in ("Z", "X"):
+            continue
+        for item in environ.split(b"\0"):
+            if item.startswith(marker):
+                owner = item[len(marker) :].split(b"-")[0]
+                if owner.isdigit() and int(owner) in owner_pids:
+                    found.append(int(entry.name))
     return found
 
 
@@ -133,7 +139,7 @@ def one_round(
             break
     first.wait()
     time.sleep(2.0)
-    alive_after_kill = len(sandbox_processes())
+    alive_after_kill = len(sandbox_processes(owners))
     resumed_steps: Counter[str] = Counter()
     attempts = 0
     while True:
@@ -154,7 +160,7 @@ def one_round(
         "resumed_ok": resume.returncode == 0,
         "steps_rerun": rerun,
         "alive_after_kill": alive_after_kill,
-        "processes_left": len(sandbox_processes()),
+        "processes_left": len(sandbox_processes(owners)),
         "cgroups_left": len(cgroups),
         "roots_left": len(roots),
     }
@@ -168,7 +174,12 @@ def main() -> int:
     args = parser.parse_args()
     random.seed(args.seed)
     work = Path(tempfile.mkdtemp(prefix="featureline-soak-"))
-    env = {**os.environ, "FEATURELINE_STORE": str(work / "soak.sqlite")}
+    # a little simulated model latency, so a kill can land inside a step as well as a gate
+    env = {
+        **os.environ,
+        "FEATURELINE_STORE": str(work / "soak.sqlite"),
+        "FEATURELINE_BUILTIN_DELAY": "0.5",
+    }
     env.pop("ANTHROPIC_API_KEY", None)
     requests = REQUESTS[: args.requests]
     started = time.monotonic()
