@@ -340,7 +340,7 @@ def test_kill_9_of_featureline_takes_the_sandbox_down_and_leftovers_are_reaped()
     reaped = reap_leftovers()  # ... so the next start does
     assert str(root) in reaped.roots
     assert not root.exists()
-    assert reap_leftovers().roots == []
+    assert str(root) not in reap_leftovers().roots  # once is enough
 
 
 def test_the_fallback_without_a_filesystem_view_still_runs_and_says_so(tmp_path: Path) -> None:
