@@ -350,3 +350,20 @@ def test_the_fallback_without_a_filesystem_view_still_runs_and_says_so(tmp_path:
         work = sb.workspace("fallback")
         result = sb.run([sb.python, "-c", "print('ran')"], work)
         assert result.ok and result.stdout == "ran\n"
+
+
+def test_a_weaker_fallback_is_announced_as_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from featureline.cli.commands_run import announce_sandbox
+    from featureline.cli.safe import SafeConsole
+
+    console = SafeConsole(file=io.StringIO(), width=300)
+    monkeypatch.setattr(
+        "featureline.sandbox.runner.bubblewrap_support", lambda python: (None, "no bwrap here")
+    )
+    announce_sandbox(console, verify=True)
+    out = console.file.getvalue()  # type: ignore[attr-defined]
+    assert "sandbox: " in out and "no filesystem view" in out
+    assert "warning: sandbox weaker here: no private filesystem view" in out
+    assert "(no bwrap here)" in out

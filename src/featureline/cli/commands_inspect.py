@@ -56,16 +56,16 @@ def list_runs(ctx: typer.Context) -> None:
         if not runs:
             state.console.print("no runs yet: start one with `featureline run REQUEST`")
             return
-        spend = {info.run_id: _spend(workspace, info.run_id) for info in runs}
+        facts = {info.run_id: _facts(workspace, info.run_id, info.status) for info in runs}
     table = Table(show_edge=False)
     for column in ("run", "title", "status", "pipeline", "provider", "tokens", "cost", "created"):
         table.add_column(column)
     for info in runs:
-        tokens, cost = spend[info.run_id]
+        tokens, cost, status_now = facts[info.run_id]
         table.add_row(
             info.run_id,
             info.title,
-            info.status,
+            status_now,
             info.pipeline,
             info.provider,
             tokens,
@@ -75,13 +75,14 @@ def list_runs(ctx: typer.Context) -> None:
     state.console.print(table)
 
 
-def _spend(workspace: Workspace, run_id: str) -> tuple[str, str]:
-    """(tokens, cost) of a run for the runs table; blank when it cannot be read."""
+def _facts(workspace: Workspace, run_id: str, indexed: str) -> tuple[str, str, str]:
+    """(tokens, cost, status) of a run for the runs table, from its state: a run killed
+    after its last checkpoint is done, not stopped. Blank spend when it cannot be read."""
     try:
         view = workspace.status(run_id)
     except FeaturelineError:
-        return "", ""
-    return str(view.usage.total_tokens), f"${view.cost_usd:.4f}"
+        return "", "", indexed
+    return str(view.usage.total_tokens), f"${view.cost_usd:.4f}", view.status
 
 
 def _steps_table(view: RunView) -> Table:

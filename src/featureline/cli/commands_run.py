@@ -17,11 +17,14 @@ from featureline.api import Pipeline, Workspace
 from featureline.cli.context import CliState
 from featureline.cli.outcome import report_outcome
 from featureline.cli.progress import ProgressBoard
+from featureline.cli.safe import SafeConsole, line, styled
 from featureline.engine import RunOptions, planned_models
 from featureline.errors import ReviewError
 from featureline.pipeline import GatePolicy
 from featureline.providers import PROVIDERS, Specialist, make_specialist
 from featureline.request import read_request
+from featureline.safeyaml import load_yaml
+from featureline.sandbox import Sandbox
 from featureline.store import open_store, resolve_store_url
 
 ProviderOption = Annotated[
@@ -127,6 +130,7 @@ def run(
         f"featureline: {feature.title!r} through pipeline {pipeline.spec.name} "
         f"with the {describe_specialist(specialist, options)}"
     )
+    announce_sandbox(console, verify)
     with ProgressBoard(pipeline.spec, console) as board:
         view = pipeline.run(feature, on_event=board)
     if export is not None and view.status == "done":
@@ -158,6 +162,7 @@ def resume(
     state.console.print(
         f"resuming run {run_id} with the {describe_specialist(specialist, options)}"
     )
+    announce_sandbox(state.console, options.verify)
     with board:
         view = workspace.resume(run_id, on_event=board, max_cost=_decimal(max_cost))
     report_outcome(state.console, view)
@@ -215,6 +220,18 @@ def review(
     report_outcome(state.console, view)
 
 
+def announce_sandbox(console: SafeConsole, verify: bool) -> None:
+    """Say which isolation generated code will run under, and warn about every guarantee
+    this machine cannot give (a weaker fallback is never silent)."""
+    if not verify:
+        console.print("sandbox: off (--no-verify): generated code is not run")
+        return
+    with Sandbox() as probe:  # exactly what the run's sandbox will get here
+        console.print(f"sandbox: {probe.network_isolation}")
+        for weakness in probe.weaknesses():
+            console.print(line(styled("warning", "yellow"), f": sandbox weaker here: {weakness}"))
+
+
 def describe_specialist(specialist: Specialist, options: RunOptions) -> str:
     """Rule 6: say who works before the run starts — the provider, and for Claude the model
     (and any step that uses another one), the endpoint and the budget."""
@@ -260,7 +277,7 @@ def _read_edit(path: Path) -> dict[str, object]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ReviewError(f"cannot read edited artifact {path}: {exc}") from exc
     try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        data = json.loads(text) if path.suffix == ".json" else load_yaml(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise ReviewError(f"edited artifact {path} is not valid JSON/YAML") from exc
     if not isinstance(data, dict):
