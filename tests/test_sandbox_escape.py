@@ -8,11 +8,13 @@ naming the guarantee that is then missing — never a silent pass.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 import uuid
@@ -25,9 +27,10 @@ from featureline.sandbox import NAMESPACE, Sandbox, SandboxLimits
 from featureline.sandbox.bubblewrap import bubblewrap_support
 from featureline.sandbox.cgroups import cgroup_support
 from featureline.sandbox.network import namespace_support
-from featureline.sandbox.reaper import reap_leftovers
+from featureline.sandbox.reaper import OWNER_ENV, reap_leftovers
 from featureline.sandbox.workroot import ROOT_PREFIX
-from tests.test_sandbox import processes_with, unique_sleep
+from tests.conftest import REQUESTS
+from tests.test_sandbox import gone, processes_with, unique_sleep
 
 BWRAP, BWRAP_WHY = bubblewrap_support(sys.executable)
 CGROUPS, CGROUPS_WHY = cgroup_support()
@@ -367,3 +370,59 @@ def test_a_weaker_fallback_is_announced_as_a_warning(monkeypatch: pytest.MonkeyP
     assert "sandbox: " in out and "no filesystem view" in out
     assert "warning: sandbox weaker here: no private filesystem view" in out
     assert "(no bwrap here)" in out
+
+
+def _owned_by(pid: int) -> tuple[list[int], list[Path]]:
+    """Sandboxed processes and sandbox roots that featureline process ``pid`` created."""
+    marker = f"{OWNER_ENV}={pid}-".encode()
+    processes = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker in (entry / "environ").read_bytes():
+                    processes.append(int(entry.name))
+            except OSError:
+                continue
+    roots = list(Path(tempfile.gettempdir()).glob(f"{ROOT_PREFIX}{pid}-*"))
+    return [p for p in processes if not gone(p, within=0)], roots
+
+
+@pytest.mark.slow
+def test_kill_9_of_a_verified_run_leaves_nothing_once_resumed(tmp_path: Path) -> None:
+    env = {**os.environ, "FEATURELINE_STORE": str(tmp_path / "kill.sqlite")}
+    run = subprocess.Popen(
+        [sys.executable, "-m", "featureline", "--log-json", "run", str(REQUESTS / "bookmarks.md")],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert run.stderr is not None
+    run_id = ""
+    while line := run.stderr.readline():
+        event = json.loads(line) if line.startswith("{") else {}
+        run_id = str(event.get("run_id") or run_id)
+        if event.get("event") == "step.started" and event.get("step") == "testing":
+            break
+    # wait until generated code is running in the sandbox, then kill featureline
+    deadline = time.monotonic() + 60
+    while not _owned_by(run.pid)[0] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _owned_by(run.pid)[0], "no sandboxed process to orphan"
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    deadline = time.monotonic() + 10
+    while _owned_by(run.pid)[0] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _owned_by(run.pid)[0] == [], "sandboxed processes outlived kill -9 of featureline"
+    resumed = subprocess.run(
+        [sys.executable, "-m", "featureline", "resume", run_id],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert _owned_by(run.pid) == ([], []), "the resume did not reap the killed run's root"
