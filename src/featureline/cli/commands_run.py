@@ -19,7 +19,7 @@ from featureline.cli.outcome import report_outcome
 from featureline.cli.progress import ProgressBoard
 from featureline.cli.safe import SafeConsole, line, styled
 from featureline.engine import RunOptions, planned_models
-from featureline.errors import ReviewError
+from featureline.errors import ReviewError, RunLockedError
 from featureline.pipeline import GatePolicy
 from featureline.providers import PROVIDERS, Specialist, make_specialist
 from featureline.request import read_request
@@ -153,6 +153,7 @@ def resume(
 ) -> None:
     """Continue a run from its last checkpoint (after a crash, an error or a budget stop)."""
     state: CliState = ctx.obj
+    refuse_if_held(state, run_id)
     specialist = _specialist_for_run(state, run_id, provider, builtin_delay)
     workspace = Workspace(specialist, store=state.store)
     view = workspace.status(run_id)
@@ -204,6 +205,7 @@ def review(
     if reject is not None and not reject.strip():
         raise ReviewError("--reject needs a comment saying what to change")
     edited = _read_edit(edit) if edit is not None else None
+    refuse_if_held(state, run_id)
     specialist = _specialist_for_run(state, run_id, provider, builtin_delay)
     workspace = Workspace(specialist, store=state.store)
     with ProgressBoard.continuing(workspace.status(run_id), state.console) as board:
@@ -218,6 +220,15 @@ def review(
             on_event=board,
         )
     report_outcome(state.console, view)
+
+
+def refuse_if_held(state: CliState, run_id: str) -> None:
+    """The one-line refusal before anything is printed when another live process holds the
+    run (the engine's lease decides anyway; this only keeps the refusal alone on screen)."""
+    with open_store(resolve_store_url(state.store)) as store:
+        holder = store.runs.leases.holder(run_id)
+    if holder is not None and holder.alive():
+        raise RunLockedError(run_id, holder.describe())
 
 
 def announce_sandbox(console: SafeConsole, verify: bool) -> None:
