@@ -69,6 +69,19 @@ def test_a_dead_holders_lease_is_taken_over(store_url: str) -> None:
         lease.release()
 
 
+def test_a_reused_pid_does_not_keep_a_dead_holders_lease(store_url: str) -> None:
+    """Same host, same pid as a live process, but another start time: the holder is dead."""
+    run_id = f"lease-{uuid4().hex[:8]}"
+    stamp = datetime.now(UTC).isoformat()
+    with open_store(store_url) as store:
+        store.runs.leases._run(
+            "INSERT INTO featureline_leases (run_id, token, pid, host, started, since, heartbeat)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (run_id, uuid4().hex, os.getpid(), socket.gethostname(), 1, stamp, stamp),
+        )
+        store.runs.leases.acquire(run_id).release()
+
+
 def test_a_remote_holder_counts_as_alive_while_its_heartbeat_is_fresh(store_url: str) -> None:
     fresh, stale = f"lease-{uuid4().hex[:8]}", f"lease-{uuid4().hex[:8]}"
     _plant(store_url, fresh, pid=1, host="elsewhere.example", age=timedelta(0))

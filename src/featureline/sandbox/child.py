@@ -101,6 +101,12 @@ class SandboxChild:
     def _wait_exited(self, timeout: float | None) -> bool:
         """Wait until the child has exited *without reaping it*, so its CPU time can still
         be read; False on timeout."""
+        if not hasattr(os, "waitid"):  # macOS: wait normally, CPU time from the cgroup only
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                return False
+            return True
         deadline = None if timeout is None else time.monotonic() + timeout
         delay = 0.001
         while True:

@@ -69,7 +69,8 @@ def join_network_namespace(pid: int) -> None:
 def die_with_parent(parent: int) -> None:
     """SIGKILL when the featureline thread that started us dies; if it died before the
     request was in place, do not start at all."""
-    _libc_call("prctl", PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0)
+    if sys.platform.startswith("linux"):  # elsewhere: the process group and reaping only
+        _libc_call("prctl", PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0)
     if parent and os.getppid() != parent:
         raise OSError(0, "the featureline process that started the sandbox is gone")
 

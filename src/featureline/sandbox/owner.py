@@ -17,7 +17,16 @@ TOKEN_PATTERN = re.compile(r"(\d+)-(\d+)")
 
 def process_start_time(pid: int) -> int | None:
     """The start time of ``pid`` in clock ticks since boot (``/proc/PID/stat`` field 22),
-    or None when there is no such live process (a zombie counts as dead)."""
+    or None when there is no such live process (a zombie counts as dead). Without
+    ``/proc`` (macOS) a live process reads 0: alive, start time unknown."""
+    if not os.path.isdir("/proc/self"):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            return 0
+        return 0
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
             fields = stat.read().rsplit(")", 1)[1].split()
@@ -48,7 +57,7 @@ def token_alive(token: str) -> bool:
         return False
     pid, started = int(match.group(1)), int(match.group(2))
     now = process_start_time(pid)
-    return now is not None and (started == 0 or now == started)
+    return now is not None and (started == 0 or now == 0 or now == started)
 
 
 def pid_alive(pid: int, start_time: int | None = None) -> bool:
@@ -56,4 +65,4 @@ def pid_alive(pid: int, start_time: int | None = None) -> bool:
     now = process_start_time(pid)
     if now is None:
         return False
-    return start_time is None or start_time == now
+    return start_time is None or now == 0 or start_time == now

@@ -13,6 +13,7 @@ import contextlib
 import ctypes
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -28,6 +29,8 @@ def _libc() -> ctypes.CDLL:
 
 def _mount_tmpfs(target: Path, size: int) -> str:
     """Mount a tmpfs of ``size`` bytes on ``target``; "" on success, else why not."""
+    if not sys.platform.startswith("linux"):
+        return f"size-limited tmpfs roots need Linux (this is {sys.platform})"
     options = f"size={size},mode=0700".encode()
     result = _libc().mount(b"tmpfs", os.fsencode(target), b"tmpfs", 0, options)
     if result != 0:
@@ -39,13 +42,13 @@ def _mount_tmpfs(target: Path, size: int) -> str:
 def make_root(disk_bytes: int) -> tuple[Path, str]:
     """A fresh owned root and "" when its size is kernel-limited, else the reason it is not."""
     root = Path(tempfile.mkdtemp(prefix=f"{ROOT_PREFIX}{owner_token()}-"))
-    why = _mount_tmpfs(root, disk_bytes) if hasattr(os, "getuid") else "not POSIX"
+    why = _mount_tmpfs(root, disk_bytes)
     return root, why
 
 
 def remove_root(root: Path) -> None:
     """Unmount (lazily, so an open file cannot block it) and delete an owned root."""
-    if os.path.ismount(root):
+    if sys.platform.startswith("linux") and os.path.ismount(root):
         _libc().umount2(os.fsencode(root), MNT_DETACH)
     shutil.rmtree(root, ignore_errors=True)
     with contextlib.suppress(OSError):
