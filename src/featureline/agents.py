@@ -10,6 +10,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from featureline.errors import AgentFileError
+from featureline.safeyaml import SafeYAMLHandler
 
 
 class AgentSpec(BaseModel):
@@ -35,7 +36,7 @@ def parse_agent(text: str, source: str = "<string>") -> AgentSpec:
     if not text.lstrip().startswith("---"):
         raise AgentFileError(source, "no YAML front matter (the file must start with '---')")
     try:
-        post = frontmatter.loads(text)
+        post = frontmatter.loads(text, handler=SafeYAMLHandler())
     except yaml.YAMLError as exc:
         problem = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise AgentFileError(source, f"broken YAML front matter: {problem}") from exc

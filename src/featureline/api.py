@@ -47,10 +47,11 @@ class Workspace:
         self._store = self._open.enter_context(open_store(self.store_url))
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self._open is not None:
-            self._open.close()
-        self._open, self._store = None, None
+    def __exit__(self, *exc: Any) -> None:
+        # hand the exception to the store, which turns database errors into a StoreError
+        opened, self._open, self._store = self._open, None, None
+        if opened is not None:
+            opened.__exit__(*exc)
 
     @contextmanager
     def _engine(self) -> Iterator[Engine]:

@@ -6,7 +6,7 @@ import os
 import secrets
 import socket
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -47,10 +47,12 @@ from featureline.pipeline import GatePolicy, PipelineSpec
 from featureline.pricing import PriceTable, load_prices
 from featureline.providers.base import CostEstimating, Specialist
 from featureline.providers.builtin_critic import BuiltinCritic
-from featureline.request import FeatureRequest, slugify
+from featureline.request import FeatureRequest, check_request, slugify
 from featureline.review import Critic
 from featureline.runindex import RunInfo
 from featureline.sandbox import Sandbox
+from featureline.sandbox.owner import pid_alive
+from featureline.sandbox.reaper import reap_leftovers
 from featureline.state import RunState, evidence_data, with_artifacts
 from featureline.store import Store
 from featureline.timetravel import check_reopenable, describe_step
@@ -172,6 +174,28 @@ class Engine:
     def __init__(self, store: Store, specialist: Specialist) -> None:
         self.store = store
         self.specialist = specialist
+        self._held: set[str] = set()  # lease tokens this engine holds
+
+    @contextmanager
+    def _writer(self, run_id: str) -> Iterator[None]:
+        """Hold the run's lease for the duration (DESIGN rule 11): a second writer gets a
+        RunLockedError naming this process. Leftovers of a killed featureline (sandboxed
+        processes, cgroups, temp roots) are reaped first."""
+        reaped = reap_leftovers()
+        if reaped:
+            get_logger(run_id=run_id).warning(
+                "sandbox.reaped",
+                processes=len(reaped.processes),
+                cgroups=len(reaped.cgroups),
+                roots=len(reaped.roots),
+            )
+        lease = self.store.runs.leases.acquire(run_id)
+        self._held.add(lease.token)
+        try:
+            yield
+        finally:
+            self._held.discard(lease.token)
+            lease.release()
 
     def _compile(self, options: RunOptions) -> CompiledGraph:
         """The pipeline's graph (compiled once per process) bound to this store."""
@@ -204,6 +228,7 @@ class Engine:
         options: RunOptions,
         forked_from: dict[str, Any] | None = None,
     ) -> RunInfo:
+        check_request(request)
         check_budget(options.max_cost)
         self._check_prices(options)
         missing = sorted(required_agents(options.spec, options.gates) - set(options.agents))
@@ -235,7 +260,8 @@ class Engine:
         options = RunOptions.from_json(info.options)
         request = FeatureRequest.model_validate(info.options["request"])
         state = initial_state(info.run_id, request, options.spec, options.max_cost)
-        return self._execute(info.run_id, state, on_event)
+        with self._writer(info.run_id):
+            return self._execute(info.run_id, state, on_event)
 
     def resume(
         self,
@@ -247,16 +273,21 @@ class Engine:
         ``max_cost`` replaces the run's budget first. A step that stopped (``errored`` or
         ``over_budget``) restarts at the node it stopped in; its paid calls stay in the ledger."""
         check_budget(max_cost)
+        with self._writer(run_id):
+            return self._resume(run_id, on_event, max_cost)
+
+    def _resume(
+        self, run_id: str, on_event: ProgressCallback | None, max_cost: Decimal | None
+    ) -> RunView:
         view = self.view(run_id)
         if view.status == "done":
+            self.store.runs.set_status(run_id, "done")  # a crash after the last checkpoint
             return view
         if view.status == "waiting":
             steps = ", ".join(p.step for p in view.pending)
             raise ReviewError(
                 f"run {run_id} is waiting for review at {steps}: use `featureline review {run_id}`"
             )
-        if view.status == "running":
-            raise ReviewError(f"run {run_id} is still running in process {view.info.pid}")
         graph = self._compile(RunOptions.from_json(view.info.options))
         snapshot = graph.get_state(_config(run_id))
         payload: Any = None
@@ -287,6 +318,18 @@ class Engine:
         """Answer a waiting gate and continue the run. ``attempt`` binds the decision to
         that attempt: a gate that has moved on refuses it with where it stands now.
         ``reopen`` (with a rejection) sends an upstream step back instead of this one."""
+        with self._writer(run_id):
+            return self._review(run_id, decision, step, on_event, attempt, reopen)
+
+    def _review(
+        self,
+        run_id: str,
+        decision: GateDecision,
+        step: str | None,
+        on_event: ProgressCallback | None,
+        attempt: int | None,
+        reopen: str | None,
+    ) -> RunView:
         view = self.view(run_id)
         target = _waiting_target(view, step, attempt)
         if reopen is not None and decision.verdict != "reject":
@@ -335,9 +378,10 @@ class Engine:
     ) -> RunView:
         """Reopen ``step`` in place (from a gate, a finished, failed or crashed run): it runs
         again with ``comment`` as feedback, and so does everything downstream of it."""
-        view = self.view(run_id)
-        check_reopenable(view, step)
-        return self._reopen(view, step, comment, reviewer, on_event, None)
+        with self._writer(run_id):
+            view = self.view(run_id)
+            check_reopenable(view, step)
+            return self._reopen(view, step, comment, reviewer, on_event, None)
 
     def _reopen(
         self,
@@ -401,7 +445,7 @@ class Engine:
                     target.attempt,
                     verdict,
                     reviewer,
-                    _process_alive,
+                    _claimant_alive,
                 )
                 taken.append(target)
             snapshot = self._compile_for(run_id).get_state(_config(run_id))
@@ -481,7 +525,8 @@ class Engine:
     def start_from(
         self, info: RunInfo, state: RunState, on_event: ProgressCallback | None = None
     ) -> RunView:
-        return self._execute(info.run_id, state, on_event)
+        with self._writer(info.run_id):
+            return self._execute(info.run_id, state, on_event)
 
     def _execute(self, run_id: str, payload: Any, on_event: ProgressCallback | None) -> RunView:
         info = self.store.runs.get(run_id)
@@ -542,12 +587,9 @@ class Engine:
         snapshot = graph.get_state(_config(run_id))
         state: RunState = self._resolved(snapshot.values or {})  # type: ignore[arg-type]
         interrupts = [(i.id, dict(i.value)) for i in snapshot.interrupts]
-        # A run executing in this very process is finished by the time anyone asks here.
-        alive = (
-            info.status == "running"
-            and info.pid != os.getpid()
-            and _process_alive(info.pid, info.host)
-        )
+        # running = a live writer holds the lease (not this engine: it asks when done)
+        holder = self.store.runs.leases.holder(run_id)
+        alive = holder is not None and holder.token not in self._held and holder.alive()
         checkpoints = (
             sum(1 for _ in self.store.checkpointer.list(_config(run_id)))
             if count_checkpoints
@@ -621,6 +663,11 @@ class Engine:
         return list(reversed(rows))
 
 
+def _claimant_alive(pid: int, host: str) -> bool:
+    """Whether the process that claimed a review still runs (only knowable on this host)."""
+    return host == socket.gethostname() and pid_alive(pid, None)
+
+
 def _events(chunks: Iterator[Any]) -> Iterator[ProgressEvent]:
     for chunk in chunks:
         name = chunk.get("name", "")
@@ -644,23 +691,3 @@ def _events(chunks: Iterator[Any]) -> Iterator[ProgressEvent]:
             error=str(error) if error else None,
             waiting=bool(chunk.get("interrupts")),
         )
-
-
-def _process_alive(pid: int | None, host: str | None) -> bool:
-    if pid is None or host != socket.gethostname():
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return _not_zombie(pid)
-
-
-def _not_zombie(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().split(")")[-1].split()[0] != "Z"
-    except OSError:
-        return True

@@ -56,6 +56,17 @@ class StoreError(UserInputError):
     """A store URL that cannot be opened, or a file that is not a featureline store."""
 
 
+class RunLockedError(UserInputError):
+    """Another live process holds the run's lease (it is running, resuming or reviewing it)."""
+
+    def __init__(self, run_id: str, holder: str) -> None:
+        self.run_id = run_id
+        self.holder = holder
+        super().__init__(
+            f"run {run_id} is being written by {holder}: wait for it to finish (one writer per run)"
+        )
+
+
 class ReviewError(UserInputError):
     """A review that does not fit the run's state (nothing waiting, ambiguous step...)."""
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from featureline.artifacts import ARTIFACT_TYPES
 from featureline.errors import PipelineFileError
+from featureline.safeyaml import YamlLimitError, load_yaml
 
 GatePolicy = Literal["none", "auto", "critic", "human"]
 GATE_POLICIES: tuple[str, ...] = ("none", "auto", "critic", "human")
@@ -138,7 +139,9 @@ def load_pipeline(path: Path) -> PipelineSpec:
     except (OSError, UnicodeDecodeError) as exc:
         raise PipelineFileError(path, f"cannot be read ({exc})") from exc
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
+    except YamlLimitError as exc:
+        raise PipelineFileError(path, str(exc)) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""

@@ -3,6 +3,9 @@
 Checkpoints hold the state; this table makes `featureline runs` a single query instead of
 a scan over every checkpoint, and keeps what is needed to rebuild a run's graph on resume.
 The same SQL serves SQLite and PostgreSQL; only the placeholder style differs.
+
+The stored ``status`` is what the last writer wrote; a run reads ``running`` only while a
+live process holds its lease (featureline.lease), so a crashed run reads ``stopped``.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any, Literal, Protocol
 from pydantic import BaseModel, Field
 
 from featureline.errors import UnknownRunError
+from featureline.lease import Holder, SqlLeases
 
 RunStatus = Literal["running", "waiting", "done", "failed", "stopped"]
 
@@ -76,11 +80,13 @@ class SqlRunIndex:
         self._conn = connection
         self._ph = placeholder
         self._lock = threading.Lock()
+        self.leases = SqlLeases(connection, placeholder, self._lock)
 
     def setup(self) -> None:
         with self._lock:
             self._conn.execute(CREATE_TABLE)
             self._commit()
+        self.leases.setup()
 
     def _commit(self) -> None:
         commit = getattr(self._conn, "commit", None)
@@ -109,7 +115,8 @@ class SqlRunIndex:
             row = cursor.fetchone()
         if row is None:
             raise UnknownRunError(run_id)
-        return _info_from(row)
+        info = _info_from(row)
+        return with_lease(info, self.leases.holder(run_id))
 
     def exists(self, run_id: str) -> bool:
         with self._lock:
@@ -124,7 +131,8 @@ class SqlRunIndex:
                 f"SELECT {', '.join(_COLUMNS)} FROM featureline_runs ORDER BY created_at DESC"
             )
             rows = cursor.fetchall()
-        return [_info_from(row) for row in rows]
+        holders = self.leases.holders()
+        return [with_lease(info, holders.get(info.run_id)) for info in map(_info_from, rows)]
 
     def set_status(self, run_id: str, status: RunStatus, pid: int | None = None) -> None:
         with self._lock:
@@ -136,6 +144,16 @@ class SqlRunIndex:
                 (status, datetime.now(UTC).isoformat(), pid, run_id),
             )
             self._commit()
+
+
+def with_lease(info: RunInfo, holder: Holder | None) -> RunInfo:
+    """The info as it stands: ``running`` needs a live lease holder (whose pid and host
+    it then shows); a ``running`` row without one was left by a crash and is ``stopped``."""
+    if holder is not None and holder.alive():
+        return info.model_copy(update={"status": "running", "pid": holder.pid, "host": holder.host})
+    if info.status == "running":
+        return info.model_copy(update={"status": "stopped"})
+    return info
 
 
 def _row_from(info: RunInfo) -> tuple[Any, ...]:

@@ -2,6 +2,10 @@
 
 ``sqlite:///path``, a plain path, or ``:memory:`` open SQLite; ``postgresql://...`` opens
 PostgreSQL. The default is ``.featureline/runs.sqlite`` under the current directory.
+
+Any database error while the store is open (read-only file, corrupted page, full disk,
+lost connection) leaves as one StoreError naming the store and the kind of failure —
+never the driver's message, which can quote stored rows.
 """
 
 from __future__ import annotations
@@ -67,6 +71,59 @@ def _sqlite_path(url: str) -> str:
     return url
 
 
+_SQLITE_REASONS = (
+    ("SQLITE_READONLY", "is read-only (check the permissions of the file and its directory)"),
+    ("SQLITE_CORRUPT", "is damaged (a corrupted page): restore it from a backup"),
+    ("SQLITE_NOTADB", "is not a SQLite database"),
+    ("SQLITE_CANTOPEN", "cannot be opened (missing directory or no permission)"),
+    ("SQLITE_IOERR", "had a disk I/O error"),
+    ("SQLITE_FULL", "cannot grow: the disk is full"),
+    ("SQLITE_BUSY", "is locked by another process"),
+    ("SQLITE_LOCKED", "is locked by another connection"),
+    ("SQLITE_PERM", "denied access (permission)"),
+    ("SQLITE_AUTH", "denied access (authorization)"),
+)
+
+
+def sqlite_problem(exc: sqlite3.Error) -> str:
+    """What went wrong, from the error code only (the message may quote stored data)."""
+    name = getattr(exc, "sqlite_errorname", "") or ""
+    for prefix, reason in _SQLITE_REASONS:
+        if name.startswith(prefix):
+            return reason
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if any(c in text for c in "{[\"'") or len(text) > 100:
+        return f"failed ({name or type(exc).__name__})"
+    return f"failed: {text}"
+
+
+def _read_only(path: str) -> bool:
+    """Whether the store file or its directory cannot be written (read-only mount too)."""
+    if path == ":memory:":
+        return False
+    target = Path(path).resolve()
+    try:
+        if os.statvfs(target.parent).f_flag & os.ST_RDONLY:
+            return True
+    except OSError:
+        return False
+    return not os.access(target.parent, os.W_OK) or (
+        target.exists() and not os.access(target, os.W_OK)
+    )
+
+
+def postgres_problem(exc: Exception) -> str:
+    diag = getattr(exc, "diag", None)
+    primary = getattr(diag, "message_primary", None) if diag is not None else None
+    code = getattr(exc, "sqlstate", None)
+    if primary and not any(c in primary for c in "{[") and len(primary) <= 120:
+        return f"failed: {primary}" + (f" (SQLSTATE {code})" if code else "")
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if any(c in first for c in "{[") or len(first) > 120:
+        return f"failed ({type(exc).__name__}{f', SQLSTATE {code}' if code else ''})"
+    return f"failed: {first}"
+
+
 @contextmanager
 def _open_sqlite(url: str) -> Iterator[Store]:
     from langgraph.checkpoint.sqlite import SqliteSaver
@@ -77,7 +134,10 @@ def _open_sqlite(url: str) -> Iterator[Store]:
         if target.is_dir():
             raise StoreError(f"store {path} is a directory, not a SQLite file")
         target.parent.mkdir(parents=True, exist_ok=True)
-    connection = sqlite3.connect(path, check_same_thread=False, timeout=30)
+    try:
+        connection = sqlite3.connect(path, check_same_thread=False, timeout=30)
+    except sqlite3.Error as exc:
+        raise StoreError(f"store {path} {sqlite_problem(exc)}") from exc
     try:
         try:
             connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
@@ -88,10 +148,19 @@ def _open_sqlite(url: str) -> Iterator[Store]:
             runs.setup()
             blobs_connection = sqlite3.connect(path, check_same_thread=False, timeout=30)
             blobs, claims = _blob_tables(blobs_connection, "?", "BLOB", sqlite3.IntegrityError)
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"store {path} is not a readable featureline store: {exc}") from exc
+        except sqlite3.Error as exc:
+            if _read_only(path):
+                raise StoreError(
+                    f"store {path} is read-only (its file, directory or filesystem): "
+                    "featureline needs to write to it"
+                ) from exc
+            raise StoreError(
+                f"store {path} is not a readable featureline store: it {sqlite_problem(exc)}"
+            ) from exc
         try:
             yield Store(url=url, checkpointer=saver, runs=runs, blobs=blobs, claims=claims)
+        except sqlite3.Error as exc:
+            raise StoreError(f"store {path} {sqlite_problem(exc)}") from exc
         finally:
             index_connection.close()
             blobs_connection.close()
@@ -112,16 +181,22 @@ def _open_postgres(url: str) -> Iterator[Store]:
     except psycopg.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise StoreError(f"cannot connect to PostgreSQL store: {first}") from exc
+    where = _redacted(url)
     try:
-        saver = PostgresSaver(connection)
-        saver.setup()
-        runs = SqlRunIndex(connection, "%s")
-        runs.setup()
-        # its own connection: the saver pipelines queries on its one, from any thread
-        blobs_connection = psycopg.connect(url, autocommit=True, prepare_threshold=0)
+        try:
+            saver = PostgresSaver(connection)
+            saver.setup()
+            runs = SqlRunIndex(connection, "%s")
+            runs.setup()
+            # its own connection: the saver pipelines queries on its one, from any thread
+            blobs_connection = psycopg.connect(url, autocommit=True, prepare_threshold=0)
+        except psycopg.Error as exc:
+            raise StoreError(f"PostgreSQL store {where} {postgres_problem(exc)}") from exc
         try:
             blobs, claims = _blob_tables(blobs_connection, "%s", "BYTEA", psycopg.IntegrityError)
             yield Store(url=url, checkpointer=saver, runs=runs, blobs=blobs, claims=claims)
+        except psycopg.Error as exc:
+            raise StoreError(f"PostgreSQL store {where} {postgres_problem(exc)}") from exc
         finally:
             blobs_connection.close()
     finally:
@@ -137,3 +212,13 @@ def _blob_tables(
     claims = ReviewClaims(connection, placeholder, integrity)
     claims.setup()
     return blobs, claims
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password."""
+    head, sep, tail = url.partition("://")
+    if "@" in tail:
+        credentials, _, host = tail.rpartition("@")
+        user = credentials.split(":", 1)[0]
+        return f"{head}{sep}{user}@{host}"
+    return url

@@ -5,6 +5,7 @@ Exit codes: 0 done, 1 failure, 2 bad input, 3 waiting for review.
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Annotated, Any
 
 import typer
@@ -14,6 +15,8 @@ from featureline.cli import commands_inspect, commands_run, commands_timetravel
 from featureline.cli.context import CliState
 from featureline.errors import FeaturelineError
 from featureline.logging import configure_logging
+from featureline.store import resolve_store_url, sqlite_problem
+from featureline.textsafe import printable
 
 
 class FeaturelineGroup(TyperGroup):
@@ -26,12 +29,18 @@ class FeaturelineGroup(TyperGroup):
         except FeaturelineError as exc:
             if _debugging(ctx):
                 raise
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo(f"error: {printable(str(exc))}", err=True)
             raise typer.Exit(exc.exit_code) from None
+        except sqlite3.Error as exc:  # a database error the store did not see first
+            if _debugging(ctx):
+                raise
+            store = resolve_store_url(ctx.obj.store if isinstance(ctx.obj, CliState) else None)
+            typer.echo(f"error: store {printable(store)} {sqlite_problem(exc)}", err=True)
+            raise typer.Exit(2) from None
         except Exception as exc:
             if _debugging(ctx) or type(exc).__module__.startswith(("typer", "click")):
                 raise  # typer's own exits, aborts and usage errors
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            first = printable(str(exc).strip().splitlines()[0]) if str(exc).strip() else ""
             typer.echo(
                 f"error: unexpected {type(exc).__name__}: {first} (rerun with --debug for details)",
                 err=True,

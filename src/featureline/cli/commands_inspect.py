@@ -8,19 +8,21 @@ from typing import Annotated
 
 import typer
 from rich.markdown import Markdown
-from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from featureline.api import Workspace
 from featureline.artifacts import ArtifactRecord
 from featureline.cli.context import CliState
 from featureline.cli.progress import STATUS_STYLE
+from featureline.cli.safe import line, styled
 from featureline.errors import FeaturelineError, UserInputError
 from featureline.graph import compiled_graph
 from featureline.paths import default_agents_dir, resolve_pipeline_path
 from featureline.pipeline import load_pipeline
 from featureline.providers import make_specialist
 from featureline.render import render_markdown
+from featureline.textsafe import printable
 from featureline.trace import build_trace
 from featureline.views import RunView, StepView
 
@@ -42,9 +44,8 @@ def _workspace(ctx: typer.Context) -> Workspace:
     return Workspace(make_specialist("builtin"), store=state.store)
 
 
-def _styled(status: str) -> str:
-    style = STATUS_STYLE.get(status, "")
-    return f"[{style}]{status}[/{style}]" if style else status
+def _styled(status: str) -> Text:
+    return styled(status, STATUS_STYLE.get(status, ""))
 
 
 def list_runs(ctx: typer.Context) -> None:
@@ -55,7 +56,7 @@ def list_runs(ctx: typer.Context) -> None:
         if not runs:
             state.console.print("no runs yet: start one with `featureline run REQUEST`")
             return
-        spend = {info.run_id: _spend(workspace, info.run_id) for info in runs}
+        facts = {info.run_id: _facts(workspace, info.run_id, info.status) for info in runs}
     table = Table(show_edge=False)
     for column in (
         "run",
@@ -70,11 +71,11 @@ def list_runs(ctx: typer.Context) -> None:
     ):
         table.add_column(column)
     for info in runs:
-        tokens, cost = spend[info.run_id]
+        tokens, cost, status_now = facts[info.run_id]
         table.add_row(
             info.run_id,
-            escape(info.title),
-            info.status,
+            info.title,
+            status_now,
             info.pipeline,
             info.provider,
             tokens,
@@ -93,13 +94,14 @@ def lineage(options: dict[str, object]) -> str:
     return f"{origin.get('run_id')} at {origin.get('at')}"
 
 
-def _spend(workspace: Workspace, run_id: str) -> tuple[str, str]:
-    """(tokens, cost) of a run for the runs table; blank when it cannot be read."""
+def _facts(workspace: Workspace, run_id: str, indexed: str) -> tuple[str, str, str]:
+    """(tokens, cost, status) of a run for the runs table, from its state: a run killed
+    after its last checkpoint is done, not stopped. Blank spend when it cannot be read."""
     try:
         view = workspace.status(run_id)
     except FeaturelineError:
-        return "", ""
-    return str(view.usage.total_tokens), f"${view.cost_usd:.4f}"
+        return "", "", indexed
+    return str(view.usage.total_tokens), f"${view.cost_usd:.4f}", view.status
 
 
 def _steps_table(view: RunView) -> Table:
@@ -138,9 +140,12 @@ def status(ctx: typer.Context, run_id: Annotated[str, typer.Argument(help="The r
     view = _workspace(ctx).status(run_id, count_checkpoints=True)
     console = state.console
     console.print(
-        f"run {view.info.run_id}: {view.info.title!r} — {_styled(view.status)} "
-        f"(pipeline {view.info.pipeline}, provider {view.info.provider}, "
-        f"{view.checkpoints} checkpoints)"
+        line(
+            f"run {view.info.run_id}: {view.info.title!r} — ",
+            _styled(view.status),
+            f" (pipeline {view.info.pipeline}, provider {view.info.provider}, "
+            f"{view.checkpoints} checkpoints)",
+        )
     )
     if origin := lineage(view.info.options):
         console.print(f"forked from {origin}", markup=False)
@@ -221,7 +226,7 @@ def show(
         )
         artifact = step_view.artifact() if attempt is None else None
         if artifact is not None:
-            console.print(Markdown(render_markdown(artifact)))
+            console.print(Markdown(printable(render_markdown(artifact))))
         else:
             typer.echo(json.dumps(record.artifact, indent=2, default=str))
         for number, findings in sorted(step_view.findings.items()):
@@ -357,7 +362,7 @@ def export_cmd(
     state.console.print(f"exported {len(written)} files to {directory}")
     root = directory.resolve()
     for path in written:
-        typer.echo(f"  {path.relative_to(root)}")
+        typer.echo(f"  {printable(str(path.relative_to(root)))}")
 
 
 def graph_cmd(
@@ -441,8 +446,8 @@ def check_cmd(
             continue
         counted = sum(1 for f in findings if f.severity == "error")
         errors += counted
-        status = "[red]errors[/red]" if counted else "[green]ok[/green]"
-        state.console.print(f"{step_id:<15} {status}  {len(findings)} finding(s)")
+        status = styled("errors", "red") if counted else styled("ok", "green")
+        state.console.print(line(f"{step_id:<15} ", status, f"  {len(findings)} finding(s)"))
         for finding in findings:
             state.console.print(
                 f"    [{finding.severity}] {finding.check} at {finding.location}: {finding.message}"
@@ -482,7 +487,7 @@ def cost_cmd(
         )
         return
     console = state.console
-    console.print(f"run {run_id}: {view.info.title!r} — {_styled(view.status)}")
+    console.print(line(f"run {run_id}: {view.info.title!r} — ", _styled(view.status)))
     if not ledger.entries:
         console.print(f"no model calls (provider {view.info.provider})")
         return

@@ -17,12 +17,15 @@ from featureline.api import Pipeline, Workspace
 from featureline.cli.context import CliState
 from featureline.cli.outcome import report_outcome
 from featureline.cli.progress import ProgressBoard
+from featureline.cli.safe import SafeConsole, line, styled
 from featureline.engine import RunOptions, planned_models
-from featureline.errors import ReviewError
+from featureline.errors import ReviewError, RunLockedError
 from featureline.export import check_export_target
 from featureline.pipeline import GatePolicy
 from featureline.providers import PROVIDERS, Specialist, make_specialist
 from featureline.request import read_request
+from featureline.safeyaml import load_yaml
+from featureline.sandbox import Sandbox
 from featureline.store import open_store, resolve_store_url
 
 ProviderOption = Annotated[
@@ -134,6 +137,7 @@ def run(
         f"featureline: {feature.title!r} through pipeline {pipeline.spec.name} "
         f"with the {describe_specialist(specialist, options)}"
     )
+    announce_sandbox(console, verify)
     with ProgressBoard(pipeline.spec, console) as board:
         view = pipeline.run(feature, on_event=board)
     if export is not None and view.status == "done":
@@ -156,6 +160,7 @@ def resume(
 ) -> None:
     """Continue a run from its last checkpoint (after a crash, an error or a budget stop)."""
     state: CliState = ctx.obj
+    refuse_if_held(state, run_id)
     specialist = _specialist_for_run(state, run_id, provider, builtin_delay)
     workspace = Workspace(specialist, store=state.store)
     view = workspace.status(run_id)
@@ -165,6 +170,7 @@ def resume(
     state.console.print(
         f"resuming run {run_id} with the {describe_specialist(specialist, options)}"
     )
+    announce_sandbox(state.console, options.verify)
     with board:
         view = workspace.resume(run_id, on_event=board, max_cost=_decimal(max_cost))
     report_outcome(state.console, view)
@@ -223,6 +229,7 @@ def review(
     if reopen is not None and reject is None:
         raise ReviewError('--reopen goes with --reject "comment": say why the step reopens')
     edited = _read_edit(edit) if edit is not None else None
+    refuse_if_held(state, run_id)
     specialist = _specialist_for_run(state, run_id, provider, builtin_delay)
     workspace = Workspace(specialist, store=state.store)
     with ProgressBoard.continuing(workspace.status(run_id), state.console) as board:
@@ -239,6 +246,27 @@ def review(
             reopen=reopen,
         )
     report_outcome(state.console, view)
+
+
+def refuse_if_held(state: CliState, run_id: str) -> None:
+    """The one-line refusal before anything is printed when another live process holds the
+    run (the engine's lease decides anyway; this only keeps the refusal alone on screen)."""
+    with open_store(resolve_store_url(state.store)) as store:
+        holder = store.runs.leases.holder(run_id)
+    if holder is not None and holder.alive():
+        raise RunLockedError(run_id, holder.describe())
+
+
+def announce_sandbox(console: SafeConsole, verify: bool) -> None:
+    """Say which isolation generated code will run under, and warn about every guarantee
+    this machine cannot give (a weaker fallback is never silent)."""
+    if not verify:
+        console.print("sandbox: off (--no-verify): generated code is not run")
+        return
+    with Sandbox() as probe:  # exactly what the run's sandbox will get here
+        console.print(f"sandbox: {probe.network_isolation}")
+        for weakness in probe.weaknesses():
+            console.print(line(styled("warning", "yellow"), f": sandbox weaker here: {weakness}"))
 
 
 def describe_specialist(specialist: Specialist, options: RunOptions) -> str:
@@ -286,7 +314,7 @@ def _read_edit(path: Path) -> dict[str, object]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ReviewError(f"cannot read edited artifact {path}: {exc}") from exc
     try:
-        data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        data = json.loads(text) if path.suffix == ".json" else load_yaml(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise ReviewError(f"edited artifact {path} is not valid JSON/YAML") from exc
     if not isinstance(data, dict):

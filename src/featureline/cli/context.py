@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rich.console import Console
+from featureline.cli.safe import SafeConsole
 
 
 @dataclass
@@ -13,9 +13,10 @@ class CliState:
     debug: bool = False
 
     @property
-    def console(self) -> Console:
-        """A terminal gets its own width; pipes and files get wide lines, not wrapped tables."""
-        console = Console(highlight=False)
+    def console(self) -> SafeConsole:
+        """A terminal gets its own width; pipes and files get wide lines, not wrapped tables.
+        Text prints literally: no markup, no terminal escapes (featureline.cli.safe)."""
+        console = SafeConsole()
         if not console.is_terminal:
-            console = Console(highlight=False, width=200)
+            console = SafeConsole(width=200)
         return console

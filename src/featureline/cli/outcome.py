@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
+from featureline.cli.safe import line, styled
 from featureline.views import RunView
 
 EXIT_CODES = {"done": 0, "waiting": 3, "failed": 1, "stopped": 1, "running": 1}
@@ -20,7 +21,10 @@ def report_outcome(console: Console, view: RunView) -> None:
             else ""
         )
         console.print(
-            f"[green]done[/green]: run {run_id} approved all {len(view.steps)} steps{cost}"
+            line(
+                styled("done", "green"),
+                f": run {run_id} approved all {len(view.steps)} steps{cost}",
+            )
         )
         console.print(
             f"  inspect: featureline show {run_id}    export: featureline export {run_id} DIR"
@@ -28,8 +32,11 @@ def report_outcome(console: Console, view: RunView) -> None:
     elif view.status == "waiting":
         for pending in view.pending:
             console.print(
-                f"[magenta]waiting for review[/magenta]: run {run_id} step {pending.step} "
-                f"(attempt {pending.attempt}): {pending.reason}"
+                line(
+                    styled("waiting for review", "magenta"),
+                    f": run {run_id} step {pending.step} "
+                    f"(attempt {pending.attempt}): {pending.reason}",
+                )
             )
             for finding in pending.findings:
                 if finding.severity == "error":
@@ -43,26 +50,31 @@ def report_outcome(console: Console, view: RunView) -> None:
         for step in failed:
             errors = [f for f in step.findings.get(step.attempts, []) if f.severity == "error"]
             console.print(
-                f"[red]failed[/red]: run {run_id} step {step.id} still fails its checks after "
-                f"{step.attempts} attempt(s)"
+                line(
+                    styled("failed", "red"),
+                    f": run {run_id} step {step.id} still fails its checks after "
+                    f"{step.attempts} attempt(s)",
+                )
             )
             for finding in errors:
                 console.print(f"  - {finding.location}: {finding.message}")
     else:
         for step in view.stopped_steps:
             label = (
-                "[yellow]over budget[/yellow]"
+                styled("over budget", "yellow")
                 if step.status == "over_budget"
-                else "[red]error[/red]"
+                else styled("error", "red")
             )
-            console.print(f"{label}: {step.error}")
+            console.print(line(label, f": {step.error}"))
         if view.cost_usd:
             budget = f" of ${view.budget_usd:.4f}" if view.budget_usd is not None else ""
             console.print(
                 f"  spent so far: ${view.cost_usd:.4f}{budget} (featureline cost {run_id})"
             )
         console.print(
-            f"[yellow]{view.status}[/yellow]: run {run_id}; "
-            f"resume with `featureline resume {run_id}`"
+            line(
+                styled(view.status, "yellow"),
+                f": run {run_id}; resume with `featureline resume {run_id}`",
+            )
         )
     raise typer.Exit(EXIT_CODES[view.status])

@@ -10,7 +10,9 @@ from typing import Any
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
+from featureline.cli.safe import line, styled
 from featureline.engine import ProgressEvent, RunOptions
 from featureline.pipeline import PipelineSpec
 from featureline.views import RunView
@@ -141,13 +143,14 @@ class ProgressBoard:
         if event.error:
             row.status = "failed"
 
-    def line(self, step: str, row: StepRow) -> str:
+    def line(self, step: str, row: StepRow) -> Text:
         style = STATUS_STYLE.get(row.status, "")
         errors = f", {row.errors} error(s)" if row.errors else ""
         cost = f"  ${row.cost:.4f}" if row.cost else ""
-        return (
-            f"[{style}]{row.status:>15}[/{style}]  {step:<15} attempt {row.attempt}  "
-            f"{row.duration_s:6.2f}s  {row.tokens} tokens{cost}{errors}"
+        return line(
+            styled(f"{row.status:>15}", style),
+            f"  {step:<15} attempt {row.attempt}  "
+            f"{row.duration_s:6.2f}s  {row.tokens} tokens{cost}{errors}",
         )
 
     def table(self) -> Table:
@@ -158,7 +161,7 @@ class ProgressBoard:
             style = STATUS_STYLE.get(row.status, "")
             table.add_row(
                 step_id,
-                f"[{style}]{row.status}[/{style}]",
+                styled(row.status, style),
                 str(row.attempt or ""),
                 f"{row.duration_s:.2f}s" if row.attempt else "",
                 str(row.tokens) if row.attempt else "",

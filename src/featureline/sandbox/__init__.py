@@ -6,7 +6,8 @@ See ``featureline.sandbox.runner`` for what is and is not enforced.
 from featureline.sandbox.limits import SandboxLimits
 from featureline.sandbox.network import GUARD, NAMESPACE, namespace_support
 from featureline.sandbox.result import SandboxError, SandboxResult
-from featureline.sandbox.runner import Sandbox, SandboxServer
+from featureline.sandbox.runner import Sandbox
+from featureline.sandbox.server import SandboxServer
 
 __all__ = [
     "GUARD",

@@ -4,11 +4,15 @@ It runs in the freshly forked child, so it touches nothing of the parent (unlike
 ``preexec_fn``, which is unsafe when the parent has threads — and featureline runs
 parallel steps in threads). In order it:
 
+0. asks the kernel for SIGKILL when its parent dies (``PR_SET_PDEATHSIG``; kept across
+   ``exec``, so bubblewrap or the command inherit it) and joins the command's cgroups,
+   so everything it starts is counted and can be killed as one;
 1. enters a network namespace: a new one (``unshare(CLONE_NEWNET)``, then brings up
    ``lo`` when loopback is allowed) or the one of a running sandboxed server
    (``setns``), when the config asks;
 2. sets the rlimits;
-3. ``exec``s the command (looked up on the sandbox's PATH).
+3. ``exec``s the command (looked up on the sandbox's PATH), through bubblewrap when the
+   config names it.
 
 Standard library only: it must not import featureline (``-I`` keeps the script's
 directory and the environment's PYTHONPATH off ``sys.path``). Exit codes when it fails
@@ -22,12 +26,15 @@ import fcntl
 import json
 import os
 import resource
+import shutil
 import socket
 import struct
 import sys
 from typing import Any
 
 CLONE_NEWNET = 0x40000000
+PR_SET_PDEATHSIG = 1
+SIGKILL = 9
 SIOCGIFFLAGS = 0x8913
 SIOCSIFFLAGS = 0x8914
 IFF_UP = 0x1
@@ -59,6 +66,22 @@ def join_network_namespace(pid: int) -> None:
         os.close(fd)
 
 
+def die_with_parent(parent: int) -> None:
+    """SIGKILL when the featureline thread that started us dies; if it died before the
+    request was in place, do not start at all."""
+    if sys.platform.startswith("linux"):  # elsewhere: the process group and reaping only
+        _libc_call("prctl", PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0)
+    if parent and os.getppid() != parent:
+        raise OSError(0, "the featureline process that started the sandbox is gone")
+
+
+def join_cgroups(procs_files: list[str]) -> None:
+    """Move this process (and so all it will start) into the command's cgroups."""
+    for path in procs_files:
+        with open(path, "w", encoding="ascii") as procs:
+            procs.write(str(os.getpid()))
+
+
 def set_limits(limits: dict[str, int]) -> None:
     for name, soft in limits.items():
         which = getattr(resource, name)
@@ -80,6 +103,8 @@ def main(argv: list[str]) -> int:
     config: dict[str, Any] = json.loads(argv[1])
     command = argv[2:]
     try:
+        die_with_parent(int(config.get("parent", 0)))
+        join_cgroups([str(p) for p in config.get("cgroups", [])])
         if config.get("netns") == "new":
             new_network_namespace(bool(config.get("loopback", True)))
         elif config.get("netns") == "join":
@@ -89,6 +114,15 @@ def main(argv: list[str]) -> int:
         print(f"featureline sandbox launcher: cannot isolate: {exc}", file=sys.stderr)
         return 125
     sys.stdout.flush()
+    bwrap = [str(a) for a in config.get("bwrap", [])]
+    if bwrap:
+        # the sandbox sees the same paths, so resolve here and report a missing command
+        # the same way in every mode
+        found = shutil.which(command[0]) if "/" not in command[0] else command[0]
+        if found is None or not os.path.exists(found):
+            print(f"featureline sandbox: command not found: {command[0]}", file=sys.stderr)
+            return 127
+        command = [*bwrap, os.path.abspath(found), *command[1:]]
     try:
         os.execvp(command[0], command)
     except FileNotFoundError:

@@ -10,9 +10,13 @@ from dataclasses import dataclass
 class SandboxLimits:
     """What one sandboxed command may use.
 
-    ``wall_seconds`` is enforced by the parent (the whole process group is killed with
-    SIGKILL when it runs out). The others are kernel rlimits set in the child right
-    before ``exec`` and inherited by everything it spawns; each applies *per process*.
+    ``wall_seconds`` is enforced by the parent (the whole process tree is killed with
+    SIGKILL when it runs out). ``memory_bytes`` and ``max_processes`` apply to the whole
+    tree when cgroups are available (``memory_bytes`` is also each process's address
+    space limit, always). ``cpu_seconds``, ``file_size_bytes`` and ``open_files`` are
+    kernel rlimits set before ``exec``, inherited by everything the command spawns and
+    counted *per process*. ``disk_bytes`` caps what all commands of one sandbox write
+    together (a size-limited tmpfs root, when the machine allows mounting one).
     """
 
     wall_seconds: float = 60.0
@@ -22,11 +26,20 @@ class SandboxLimits:
     file_size_bytes: int = 50 * 1024 * 1024  # RLIMIT_FSIZE
     open_files: int = 1024  # RLIMIT_NOFILE
     allow_loopback: bool = True  # the generated service's own tests talk to 127.0.0.1
+    max_processes: int = 256  # pids cgroup: processes and threads of the whole tree
+    disk_bytes: int = 1024 * 1024 * 1024  # tmpfs size of a sandbox's own root
 
     def __post_init__(self) -> None:
         if self.wall_seconds <= 0:
             raise ValueError("wall_seconds must be positive")
-        for name in ("memory_bytes", "max_output_bytes", "file_size_bytes", "open_files"):
+        for name in (
+            "memory_bytes",
+            "max_output_bytes",
+            "file_size_bytes",
+            "open_files",
+            "max_processes",
+            "disk_bytes",
+        ):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive")
         if self.cpu_seconds is not None and self.cpu_seconds <= 0:

@@ -31,8 +31,11 @@ class SandboxResult:
 
     ``stdout``/``stderr`` are truncated to ``max_output_bytes`` each (head and tail kept,
     a ``… [truncated N bytes] …`` line in between). ``returncode`` is negative when a
-    signal ended the process (``-9`` after a timeout). ``dropped_env`` names caller
-    variables refused because they looked like secrets.
+    signal ended the process (``-9`` after a timeout). ``network_isolation`` describes
+    the isolation that was in force (network mode first, then filesystem view, tree
+    limits and disk cap). ``dropped_env`` names caller variables refused because they
+    looked like secrets. ``timed_out`` is the wall clock; ``cpu_exceeded`` the CPU-time
+    rlimit (``cpu_seconds`` is what the tree used, when it could be measured).
     """
 
     command: list[str]
@@ -45,11 +48,19 @@ class SandboxResult:
     network_isolation: str
     workdir: Path
     dropped_env: tuple[str, ...] = field(default=())
+    cpu_exceeded: bool = False
+    processes_exceeded: bool = False
+    cpu_seconds: float | None = None
 
     @property
     def ok(self) -> bool:
-        """Exited 0, in time, within memory."""
-        return self.returncode == 0 and not self.timed_out and not self.memory_exceeded
+        """Exited 0, in time, within memory and CPU time."""
+        return (
+            self.returncode == 0
+            and not self.timed_out
+            and not self.memory_exceeded
+            and not self.cpu_exceeded
+        )
 
     def output_tail(self, n: int = 20) -> str:
         """The last ``n`` lines of stdout then stderr, for a one-glance failure report."""
@@ -60,13 +71,17 @@ class SandboxResult:
     def summary(self) -> str:
         """One line: how it ended."""
         if self.timed_out:
-            how = "timed out"
+            how = "timed out (wall clock)"
+        elif self.cpu_exceeded:
+            how = "exceeded its CPU time limit"
         elif self.memory_exceeded:
             how = "ran out of memory"
         elif self.returncode is not None and self.returncode < 0:
             how = f"killed by signal {-self.returncode}"
         else:
             how = f"exited {self.returncode}"
+        if self.processes_exceeded:
+            how += " (hit the process limit)"
         return f"{' '.join(self.command)}: {how} after {self.duration_s:.2f}s"
 
 

@@ -1,45 +1,46 @@
-"""Run generated code in a subprocess sandbox (DESIGN rule 7).
+"""Run generated code in a subprocess sandbox (DESIGN rules 7 and 11).
 
-What is enforced, for every command:
+What is enforced, for every command, in the strongest form the machine allows (the
+``network_isolation`` string of every result says which was in force; ``weaknesses()``
+lists every guarantee that is missing here, and featureline warns about them):
 
-* **its own process group** (``start_new_session``); on timeout, and after every run,
-  the whole group gets SIGKILL and the child is reaped — nothing is left running
-  (a grandchild that calls ``setsid`` itself escapes the group; it is not chased);
-* **limits**: wall clock (enforced here), and rlimits set in the child before ``exec``
-  by a small launcher (never a ``preexec_fn``: the parent has threads): address space,
-  CPU time, file size, open files, no core dumps;
+* **nothing outlives it**: its own process group and, with cgroups, its own cgroup; on
+  timeout and after every run the whole tree is SIGKILLed and reaped. The launcher asks
+  for SIGKILL when featureline dies (``PR_SET_PDEATHSIG``), and under bubblewrap the
+  private pid namespace takes every descendant with it, even after ``kill -9`` of
+  featureline. Anything a killed featureline left (processes, cgroups, roots) is reaped
+  by ``featureline.sandbox.reaper`` on the next run, resume or review;
+* **filesystem** (bubblewrap): only the work dir is writable; the interpreter, its
+  environment and ``/usr`` are read-only; private ``/proc`` and ``/tmp``; no HOME, no
+  host sockets, all capabilities dropped. Without bubblewrap: a ``sitecustomize`` audit
+  hook refuses Python writes outside the work dir (stops accidents, not attackers);
+* **limits**: wall clock (here), memory and processes for the whole tree (cgroups),
+  per-process address space, CPU time, file size and open files (rlimits), and disk
+  for the whole sandbox (a size-limited tmpfs root);
 * **environment built from scratch**: minimal PATH (the featureline Python's ``bin``
-  first), HOME = workdir, TMPDIR inside the workdir, fixed locale and hash seed, no user
-  site-packages; caller variables that look like secrets are dropped and reported;
-* **network**: a private network namespace with only ``lo`` (needs Linux and
-  CAP_SYS_ADMIN, probed once) — enforced by the kernel for every process; otherwise a
-  *socket guard*: an audit hook in the sandbox's ``sitecustomize`` that refuses
-  non-loopback connect/send/resolve in Python processes (not in non-Python children);
-* **writes**: cwd, HOME and TMPDIR are inside the workdir; ``write_files`` refuses paths
-  that escape it; in every mode the same ``sitecustomize`` refuses Python writes outside
-  the workdir (``open`` for writing, ``os.open``, rename, remove, mkdir…). Not enforced:
-  writes by non-Python children, or by code that bypasses the hook (``ctypes``,
-  ``python -I``/``-S``). There is no filesystem namespace: as root, such code can write
-  wherever root can. The sandbox stops accidents, not a determined attacker.
+  first), HOME = work dir, TMPDIR inside it, no user site-packages; caller variables that
+  look like secrets are dropped and reported;
+* **network**: a private network namespace with only ``lo`` (needs CAP_SYS_ADMIN); else
+  the socket guard in the same ``sitecustomize`` (Python processes only).
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
-import subprocess
 import sys
-import tempfile
 import threading
-import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
+from typing import Literal
 
 from featureline.errors import UnsafePathError
+from featureline.logging import get_logger
 from featureline.safepaths import path_problem, safe_join
+from featureline.sandbox.bubblewrap import BUBBLEWRAP, bubblewrap_support, bwrap_argv, python_roots
+from featureline.sandbox.cgroups import CommandCgroup, cgroup_support
+from featureline.sandbox.child import SandboxChild
 from featureline.sandbox.env import build_env
 from featureline.sandbox.limits import SandboxLimits
 from featureline.sandbox.network import (
@@ -50,120 +51,14 @@ from featureline.sandbox.network import (
     launcher_argv,
     namespace_support,
 )
-from featureline.sandbox.output import BoundedCapture
-from featureline.sandbox.result import SandboxError, SandboxResult, looks_out_of_memory
+from featureline.sandbox.owner import owner_token
+from featureline.sandbox.reaper import OWNER_ENV
+from featureline.sandbox.result import SandboxError, SandboxResult
+from featureline.sandbox.server import SandboxServer
+from featureline.sandbox.workroot import make_root, remove_root
 
-_DRAIN_SECONDS = 2.0
-
-_PORT_PROBE = """
-import socket, sys, time
-host, port, pid, wait = sys.argv[1], int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
-deadline = time.monotonic() + wait
-while time.monotonic() < deadline:
-    try:
-        socket.create_connection((host, port), timeout=0.5).close()
-        sys.exit(0)
-    except OSError:
-        pass
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            if f.read().rsplit(")", 1)[1].split()[0] in ("Z", "X"):
-                sys.exit(3)
-    except OSError:
-        sys.exit(3)
-    time.sleep(0.05)
-sys.exit(2)
-"""
-
-
-class _Child:
-    """One running sandboxed process with its output being drained."""
-
-    def __init__(
-        self,
-        command: list[str],
-        full_argv: list[str],
-        workdir: Path,
-        env: dict[str, str],
-        stdin: str | None,
-        limits: SandboxLimits,
-        isolation: str,
-        dropped: tuple[str, ...],
-    ) -> None:
-        self.command = command
-        self.workdir = workdir
-        self.limits = limits
-        self.isolation = isolation
-        self.dropped = dropped
-        self.timed_out = False
-        self.killed_by_us = False
-        self.started = time.monotonic()
-        self.proc = subprocess.Popen(
-            full_argv,
-            cwd=workdir,
-            env=env,
-            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-            close_fds=True,
-        )
-        assert self.proc.stdout is not None and self.proc.stderr is not None
-        self._out = BoundedCapture(self.proc.stdout, limits.max_output_bytes)
-        self._err = BoundedCapture(self.proc.stderr, limits.max_output_bytes)
-        if stdin is not None:
-            threading.Thread(target=self._feed, args=(stdin,), daemon=True).start()
-
-    @property
-    def pid(self) -> int:
-        return self.proc.pid
-
-    def _feed(self, text: str) -> None:
-        assert self.proc.stdin is not None
-        with contextlib.suppress(OSError):
-            self.proc.stdin.write(text.encode("utf-8"))
-        with contextlib.suppress(OSError):
-            self.proc.stdin.close()
-
-    def signal_group(self, sig: int) -> None:
-        # The group id is the child's pid; it stays valid while any member lives.
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.proc.pid, sig)
-
-    def kill_on_timeout(self) -> None:
-        if self.proc.poll() is None:
-            self.timed_out = True
-            self.killed_by_us = True
-        self.signal_group(signal.SIGKILL)
-
-    def wait(self, timeout: float | None) -> SandboxResult:
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.kill_on_timeout()
-            self.proc.wait()
-        finally:
-            self.signal_group(signal.SIGKILL)  # whatever it left running in the background
-        return self.result()
-
-    def result(self) -> SandboxResult:
-        returncode = self.proc.wait()
-        duration = time.monotonic() - self.started
-        self._out.join(_DRAIN_SECONDS)
-        self._err.join(_DRAIN_SECONDS)
-        stderr = self._err.text()
-        return SandboxResult(
-            command=list(self.command),
-            returncode=returncode,
-            stdout=self._out.text(),
-            stderr=stderr,
-            duration_s=round(duration, 3),
-            timed_out=self.timed_out,
-            memory_exceeded=looks_out_of_memory(returncode, stderr, self.killed_by_us),
-            network_isolation=self.isolation,
-            workdir=self.workdir,
-            dropped_env=self.dropped,
-        )
+FilesystemChoice = Literal["auto", "bubblewrap", "none"]
+_TMP_BYTES = 64 * 1024 * 1024  # the private /tmp under bubblewrap
 
 
 class Sandbox:
@@ -173,6 +68,8 @@ class Sandbox:
     make ``workspace(key)`` paths stable across processes (resume). ``network`` is
     ``"auto"`` (namespace when available, else the socket guard), ``"namespace"`` (fail
     with SandboxError when unavailable) or ``"guard"`` (always the socket guard).
+    ``filesystem`` is ``"auto"`` (bubblewrap when it works here), ``"bubblewrap"`` (fail
+    with SandboxError when it does not) or ``"none"`` (the audit hook only).
     ``python`` is the interpreter the launcher runs on; its ``bin`` directory comes
     first on the sandbox PATH, so ``python``, ``pytest`` and ``uvicorn`` resolve to the
     featureline environment (which has what generated services need).
@@ -184,27 +81,37 @@ class Sandbox:
         limits: SandboxLimits = SandboxLimits(),  # noqa: B008 (frozen, shared safely)
         *,
         network: NetworkChoice = "auto",
+        filesystem: FilesystemChoice = "auto",
         python: str | None = None,
     ) -> None:
         if network not in ("auto", "namespace", "guard"):
             raise ValueError(f"network must be auto, namespace or guard, not {network!r}")
+        if filesystem not in ("auto", "bubblewrap", "none"):
+            raise ValueError(f"filesystem must be auto, bubblewrap or none, not {filesystem!r}")
         self._owns_root = root is None
         if root is None:
-            root = Path(tempfile.mkdtemp(prefix="featureline-sandbox-"))
+            root, self._disk_why = make_root(limits.disk_bytes)
+        else:
+            self._disk_why = "a caller-supplied root has no size limit of its own"
         root.mkdir(parents=True, exist_ok=True)
         self.root = root.resolve()
         self.limits = limits
         self.python = python or sys.executable
         self._network_choice: NetworkChoice = network
-        self._isolation: str | None = None
+        self._filesystem_choice: FilesystemChoice = filesystem
+        self._net: str | None = None
+        self._bwrap: str | None = None
+        self._resolved = False
         self._lock = threading.Lock()
+        self._warned = False
 
     # -- lifecycle -------------------------------------------------------------------
 
     def close(self) -> None:
-        """Remove the root when the sandbox created it; a caller's root stays."""
+        """Remove the root when the sandbox created it (unmounting its tmpfs); a caller's
+        root stays."""
         if self._owns_root:
-            shutil.rmtree(self.root, ignore_errors=True)
+            remove_root(self.root)
 
     def __enter__(self) -> Sandbox:
         return self
@@ -217,24 +124,92 @@ class Sandbox:
     ) -> None:
         self.close()
 
-    # -- network ---------------------------------------------------------------------
+    # -- isolation -------------------------------------------------------------------
+
+    def _resolve(self) -> None:
+        with self._lock:
+            if self._resolved:
+                return
+            if self._network_choice == "guard":
+                self._net = GUARD
+            else:
+                works, why = namespace_support(self.python)
+                if works:
+                    self._net = NAMESPACE
+                elif self._network_choice == "namespace":
+                    raise SandboxError(f"no network namespace available: {why}")
+                else:
+                    self._net = GUARD
+            if self._filesystem_choice != "none":
+                bwrap, why = bubblewrap_support(self.python)
+                if bwrap is None and self._filesystem_choice == "bubblewrap":
+                    raise SandboxError(f"no bubblewrap filesystem view available: {why}")
+                self._bwrap = bwrap
+            self._resolved = True
 
     @property
     def network_isolation(self) -> str:
-        """``"network namespace"`` or ``"socket guard"``: what this sandbox's runs get."""
-        with self._lock:
-            if self._isolation is None:
-                if self._network_choice == "guard":
-                    self._isolation = GUARD
-                else:
-                    works, why = namespace_support(self.python)
-                    if works:
-                        self._isolation = NAMESPACE
-                    elif self._network_choice == "namespace":
-                        raise SandboxError(f"no network namespace available: {why}")
-                    else:
-                        self._isolation = GUARD
-            return self._isolation
+        """The isolation this sandbox's runs get, network mode first (``"network
+        namespace"`` or ``"socket guard"``), then the filesystem view, the tree-wide
+        limits and the disk cap: e.g. ``"network namespace; bubblewrap filesystem view
+        (private pid/mount/ipc); cgroup limits (memory, pids); disk tmpfs 1024 MiB"``."""
+        self._resolve()
+        parts = [self._net or GUARD]
+        parts.append(
+            f"{BUBBLEWRAP} filesystem view (private pid/mount/ipc)"
+            if self._bwrap
+            else "no filesystem view (write guard only)"
+        )
+        controllers, _ = cgroup_support()
+        parts.append(
+            f"cgroup limits ({', '.join(controllers)})" if controllers else "per-process rlimits"
+        )
+        parts.append(
+            f"disk tmpfs {self.limits.disk_bytes // 2**20} MiB"
+            if not self._disk_why
+            else "per-file size limit only"
+        )
+        return "; ".join(parts)
+
+    @property
+    def uses_bubblewrap(self) -> bool:
+        self._resolve()
+        return self._bwrap is not None
+
+    def weaknesses(self) -> list[str]:
+        """Every guarantee this machine cannot give, one sentence each (empty when the
+        sandbox runs at full strength)."""
+        self._resolve()
+        missing = []
+        if self._net != NAMESPACE:
+            missing.append(
+                "no network namespace: outbound network is refused only for Python code "
+                f"(socket guard); {namespace_support(self.python)[1]}"
+            )
+        if self._bwrap is None:
+            why = (
+                "switched off"
+                if self._filesystem_choice == "none"
+                else bubblewrap_support(self.python)[1]
+            )
+            missing.append(
+                "no private filesystem view: generated code can read HOME, the parent's "
+                f"/proc and host sockets, and non-Python writes are not confined ({why})"
+            )
+        controllers, why = cgroup_support()
+        for name, what in (("memory", "memory"), ("pids", "process count")):
+            if name not in controllers:
+                missing.append(f"no {what} limit for the whole process tree ({why})")
+        if self._disk_why:
+            missing.append(f"no disk limit across files ({self._disk_why})")
+        return missing
+
+    def _warn_once(self) -> None:
+        if self._warned:
+            return
+        self._warned = True
+        for weakness in self.weaknesses():
+            get_logger().warning("sandbox.weaker", missing=weakness)
 
     # -- files -----------------------------------------------------------------------
 
@@ -307,16 +282,17 @@ class Sandbox:
         stdin: str | None,
         limits: SandboxLimits | None,
         join_pid: int | None = None,
-    ) -> _Child:
+    ) -> SandboxChild:
         command = [str(a) for a in argv]
         if not command or not command[0]:
             raise ValueError("argv must name a command")
         workdir = self._check_workdir(workdir)
         limits = limits or self.limits
         isolation = self.network_isolation
+        self._warn_once()
         tmpdir = workdir / ".tmp"
         tmpdir.mkdir(exist_ok=True)
-        if isolation == NAMESPACE:
+        if self._net == NAMESPACE:
             net_mode = "namespace"
             config: dict[str, object] = (
                 {"netns": "join", "pid": join_pid}
@@ -327,6 +303,7 @@ class Sandbox:
             net_mode = "guard-loopback" if limits.allow_loopback else "guard-none"
             config = {}
         config["rlimits"] = limits.rlimits()
+        config["parent"] = os.getpid()
         child_env, dropped = build_env(
             workdir=workdir,
             tmpdir=tmpdir,
@@ -335,8 +312,29 @@ class Sandbox:
             net_mode=net_mode,
             extra=env,
         )
+        child_env[OWNER_ENV] = owner_token()
+        if self._bwrap is not None:
+            config["bwrap"] = bwrap_argv(
+                self._bwrap,
+                workdir=workdir,
+                read_only=[*python_roots(self.python), str(GUARD_DIR)],
+                tmp_bytes=min(_TMP_BYTES, limits.disk_bytes),
+            )
+        cgroup = CommandCgroup(limits.memory_bytes, limits.max_processes)
+        config["cgroups"] = cgroup.procs_files()
         full_argv = launcher_argv(self.python, config, command)
-        return _Child(command, full_argv, workdir, child_env, stdin, limits, isolation, dropped)
+        return SandboxChild(
+            command,
+            full_argv,
+            workdir,
+            child_env,
+            stdin,
+            limits,
+            isolation,
+            dropped,
+            cgroup if cgroup.dirs else None,
+            via_bubblewrap=self._bwrap is not None,
+        )
 
     def _check_workdir(self, workdir: Path) -> Path:
         resolved = Path(workdir).resolve()
@@ -345,133 +343,3 @@ class Sandbox:
         if resolved == self.root or not resolved.is_relative_to(self.root):
             raise SandboxError(f"workdir {workdir} is not inside the sandbox root {self.root}")
         return resolved
-
-
-class SandboxServer:
-    """A long-running sandboxed process; ``stop()`` ends its whole process group.
-
-    Use as a context manager. It is killed anyway after its ``wall_seconds``
-    (``timed_out`` in the final result)."""
-
-    def __init__(self, sandbox: Sandbox, child: _Child) -> None:
-        self._sandbox = sandbox
-        self._child = child
-        self._result: SandboxResult | None = None
-        self._in_own_namespace = False
-        self._lock = threading.Lock()
-        self._watchdog = threading.Timer(child.limits.wall_seconds, child.kill_on_timeout)
-        self._watchdog.daemon = True
-        self._watchdog.start()
-
-    @property
-    def pid(self) -> int:
-        return self._child.pid
-
-    @property
-    def workdir(self) -> Path:
-        return self._child.workdir
-
-    @property
-    def network_isolation(self) -> str:
-        return self._child.isolation
-
-    @property
-    def reachable_from_host(self) -> bool:
-        """Whether this process (the caller) can connect to the server's ports."""
-        return self._child.isolation != NAMESPACE
-
-    def running(self) -> bool:
-        return self._result is None and self._child.proc.poll() is None
-
-    def run(
-        self,
-        argv: Sequence[str],
-        workdir: Path | None = None,
-        *,
-        env: Mapping[str, str] | None = None,
-        stdin: str | None = None,
-        limits: SandboxLimits | None = None,
-    ) -> SandboxResult:
-        """Run a client (a load test, a smoke request) in the server's network, with
-        the same sandboxing as ``Sandbox.run``; ``workdir`` defaults to the server's."""
-        if not self.running():
-            raise SandboxError("the server is not running")
-        join = None
-        if self._child.isolation == NAMESPACE:
-            self._wait_for_own_namespace()
-            join = self.pid
-        child = self._sandbox._spawn(
-            argv,
-            workdir or self.workdir,
-            env=env,
-            stdin=stdin,
-            limits=limits,
-            join_pid=join,
-        )
-        return child.wait(timeout=child.limits.wall_seconds)
-
-    def _wait_for_own_namespace(self, timeout: float = 10.0) -> None:
-        """The server's launcher moves into its new namespace a few milliseconds after
-        it starts; joining before that would join the host's network."""
-        if self._in_own_namespace:
-            return
-        host_ns = os.readlink("/proc/self/ns/net")
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and self.running():
-            with contextlib.suppress(OSError):
-                if os.readlink(f"/proc/{self.pid}/ns/net") != host_ns:
-                    self._in_own_namespace = True
-                    return
-            time.sleep(0.005)
-        raise SandboxError("the server did not enter its network namespace")
-
-    def wait_for_port(self, port: int, *, host: str = "127.0.0.1", timeout: float = 15.0) -> None:
-        """Return once something accepts connections on ``host:port`` in the server's
-        network; SandboxError (with the server's output) if it dies or never listens."""
-        argv = [self._sandbox.python, "-c", _PORT_PROBE, host, str(port), str(self.pid)]
-        try:
-            probe = self.run([*argv, str(timeout)], limits=SandboxLimits(wall_seconds=timeout + 5))
-        except SandboxError:
-            if self.running():
-                raise
-        else:
-            if probe.ok:
-                return
-            if probe.returncode != 3 and self.running():
-                detail = probe.output_tail(5)
-                raise SandboxError(
-                    f"server did not listen on {host}:{port} within {timeout}s"
-                    + (f": {detail}" if detail else "")
-                )
-        final = self.stop()
-        raise SandboxError(
-            f"server exited ({final.summary()}) before listening on {host}:{port}: "
-            f"{final.output_tail(10)}"
-        )
-
-    def stop(self, grace: float = 2.0) -> SandboxResult:
-        """SIGTERM to the group, SIGKILL after ``grace`` seconds; idempotent."""
-        with self._lock:
-            if self._result is None:
-                self._watchdog.cancel()
-                child = self._child
-                if child.proc.poll() is None:
-                    child.signal_group(signal.SIGTERM)
-                    try:
-                        child.proc.wait(timeout=grace)
-                    except subprocess.TimeoutExpired:
-                        child.killed_by_us = True
-                child.signal_group(signal.SIGKILL)
-                self._result = child.result()
-            return self._result
-
-    def __enter__(self) -> SandboxServer:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
