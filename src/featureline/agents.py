@@ -103,9 +103,7 @@ def _split(text: str, source: str) -> tuple[dict[str, Any], str]:
         try:
             meta = yaml.safe_load(lenient)
         except yaml.YAMLError:
-            raise AgentFileError(
-                source, f"broken YAML front matter: {_first_line(exc)}"
-            ) from exc
+            raise AgentFileError(source, f"broken YAML front matter: {_first_line(exc)}") from exc
         body = match.group(2)
     if not isinstance(meta, dict):
         return {}, body
@@ -252,15 +250,16 @@ def load_agents(folder: Path) -> AgentCollection:
     return collection
 
 
-def merge_agents(base: AgentCollection, extra: Iterable[AgentSpec]) -> AgentCollection:
+def merge_agents(base: dict[str, AgentSpec], extra: Iterable[AgentSpec]) -> AgentCollection:
     """``base`` with ``extra`` agents added or replacing same-named ones (``--agent``,
     ``--reviewer`` files); their problems and skipped files are kept."""
     added = list(extra)
     merged = AgentCollection(dict(base))
-    settled = {f"agent name {a.name!r} " for a in added}
-    merged.problems = [p for p in base.problems if not any(p.startswith(s) for s in settled)]
-    merged.skipped = list(base.skipped)
-    merged.ambiguous = {k: v for k, v in base.ambiguous.items() if k not in merged}
+    if isinstance(base, AgentCollection):
+        settled = {f"agent name {a.name!r} " for a in added}
+        merged.problems = [p for p in base.problems if not any(p.startswith(s) for s in settled)]
+        merged.skipped = list(base.skipped)
+        merged.ambiguous = dict(base.ambiguous)
     for agent in added:
         merged[agent.name] = agent
         merged.ambiguous.pop(agent.name, None)

@@ -246,6 +246,9 @@ class GraphFactory:
                 _try_validate(ARTIFACT_TYPES[step.kind], previous["artifact"]) if previous else None
             ),
             model=step.model or self.model,
+            budget_usd=budget_of(state),  # budget reservation (featureline.budget)
+            spent_usd=Ledger.from_json(state.get("ledger", [])).total_cost,
+            prices=self.prices,
         )
 
     def _price(
@@ -323,9 +326,8 @@ class GraphFactory:
                     raise
                 log.warning("step.errored", error=str(exc), calls=len(paid))
                 entries = self._price(state, step, attempt, paid)
-                return self._stop(
-                    st, step, "errored", str(exc), "produce", {"ledger": entries}, attempt
-                )
+                stop: StepStatus = _stop_status(exc)
+                return self._stop(st, step, stop, str(exc), "produce", {"ledger": entries}, attempt)
             except Exception as exc:
                 raise ProviderError(self.specialist.name, step.id, repr(exc)) from exc
             finished = datetime.now(UTC)
@@ -478,7 +480,7 @@ class GraphFactory:
                         log.warning("review.errored", reviewer=name, error=str(exc))
                         entries += self._price_more(state, step, attempt, entries, paid)
                         update = {"reviews": new_reviews, "ledger": entries}
-                        return self._stop(st, step, "errored", str(exc), "review", update)
+                        return self._stop(st, step, _stop_status(exc), str(exc), "review", update)
                     if isinstance(self.critic, CallReporting):
                         calls = self.critic.calls_for(
                             state["run_id"], step.id, attempt, f"review:{name}"
@@ -671,6 +673,11 @@ def _critic_record(
         comment=review.summary + (f" Issues: {issues}" if issues else ""),
     ).model_dump(mode="json")
     return {**record, "review": review.model_dump(mode="json")}
+
+
+def _stop_status(exc: FeaturelineError) -> StepStatus:
+    """A provider that refused a call to stay within budget stops the step ``over_budget``."""
+    return "over_budget" if isinstance(exc, BudgetExceededError) else "errored"
 
 
 def _try_validate(model: type[Artifact], data: dict[str, Any]) -> Artifact | None:

@@ -13,13 +13,16 @@ from typing import Annotated
 import typer
 import yaml
 
+from featureline.agents import AgentCollection, AgentSpec
+from featureline.agentswap import swap_agents
 from featureline.api import Pipeline, Workspace
 from featureline.cli.context import CliState
 from featureline.cli.outcome import report_outcome
 from featureline.cli.progress import ProgressBoard
 from featureline.engine import RunOptions, planned_models
 from featureline.errors import ReviewError
-from featureline.pipeline import GatePolicy
+from featureline.graph import required_agents
+from featureline.pipeline import GatePolicy, PipelineSpec
 from featureline.providers import PROVIDERS, Specialist, make_specialist
 from featureline.request import read_request
 from featureline.store import open_store, resolve_store_url
@@ -66,7 +69,20 @@ def run(
         str | None, typer.Option("--graph", help="Pipeline YAML file or shipped name.")
     ] = None,
     agents: Annotated[
-        Path | None, typer.Option("--agents", help="Folder of agent .md files.")
+        Path | None,
+        typer.Option("--agents", help="Folder of agent .md files (searched recursively)."),
+    ] = None,
+    agent: Annotated[
+        Path | None,
+        typer.Option("--agent", help="Agent file (.md) that does every step of this run."),
+    ] = None,
+    reviewer: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--reviewer",
+            help="Agent file that reviews every critic-gated step instead of the default "
+            "reviewers (repeatable).",
+        ),
     ] = None,
     gates: Annotated[
         GatePolicy | None,
@@ -116,6 +132,11 @@ def run(
         max_cost=_decimal(max_cost),
         prices=prices,
     )
+    pipeline.spec, pipeline.agents = swap_agents(
+        pipeline.spec, pipeline.agents, agent, reviewer or ()
+    )
+    for line in agent_warnings(pipeline.agents, pipeline.spec, gates):
+        typer.echo(f"warning: {line}", err=True)
     options = RunOptions(
         spec=pipeline.spec,
         agents=pipeline.agents,
@@ -248,6 +269,17 @@ def _specialist_for_run(
             recorded = store.runs.get(run_id).provider
         provider = recorded if recorded in PROVIDERS else None
     return make_specialist(provider, delay_s=delay_s)
+
+
+def agent_warnings(
+    agents: dict[str, AgentSpec], spec: PipelineSpec, gates: GatePolicy | None
+) -> list[str]:
+    """What the user should know about the agents: folder problems (a duplicated name, a
+    file that did not load) and the warnings of the agents this run uses."""
+    used = required_agents(spec, gates)
+    lines = list(agents.problems) if isinstance(agents, AgentCollection) else []
+    lines += [w for name in sorted(used) if name in agents for w in agents[name].warnings]
+    return lines
 
 
 def _decimal(value: float | None) -> Decimal | None:

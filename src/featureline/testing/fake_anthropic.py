@@ -230,7 +230,9 @@ class FakeMessagesAPI:
     ``api_key``: when set, any other key (``x-api-key`` or bearer token) gets a 401.
     ``known_models``: when set, other models get a 404 (by default any ``claude-*`` id is
     known). ``min_cache_tokens``: a breakpoint on a shorter prefix caches nothing, as with
-    the real API. ``max_request_bytes``: larger bodies get a 413.
+    the real API. ``max_request_bytes``: larger bodies get a 413. ``output_limits``: the
+    largest ``max_tokens`` per model id prefix (``GET /v1/models/{id}`` reports it, a larger
+    ``max_tokens`` gets a 400, as the API does); unlisted models accept 64000.
     """
 
     def __init__(
@@ -241,7 +243,9 @@ class FakeMessagesAPI:
         min_cache_tokens: int = 1024,
         max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
         chunk_chars: int = 4096,
+        output_limits: dict[str, int] | None = None,
     ) -> None:
+        self.output_limits = dict(output_limits or {})
         self.api_key = api_key
         self.known_models = known_models
         self.min_cache_tokens = min_cache_tokens
@@ -330,6 +334,13 @@ class FakeMessagesAPI:
         number = self._next_id()
         request_id = f"req_fake_{number:04d}"
         base_headers = {"request-id": request_id}
+        if method == "GET" and path.split("?")[0].startswith("/v1/models/"):
+            # the Models API: not recorded, never faulted
+            info = self._model_info(path)
+            if info is None:
+                missing = _error_body("not_found_error", f"model: {path}", request_id)
+                return _Answer(404, missing, base_headers), False, None
+            return _Answer(200, info, base_headers), False, None
         body: dict[str, Any] | None = None
         try:
             parsed = json.loads(raw) if raw else None
@@ -378,6 +389,14 @@ class FakeMessagesAPI:
             self._stopping.wait(fault.delay_s)
 
         model = str(body.get("model", ""))
+        limit = self.output_limit(model)
+        if int(body.get("max_tokens") or 0) > limit:
+            return error(
+                400,
+                "invalid_request_error",
+                f"max_tokens: {body.get('max_tokens')} > {limit}, which is the maximum allowed "
+                f"number of output tokens for {model}",
+            )
         try:
             text, stop_reason = self._answer_text(body, kind, fault)
         except Exception as exc:  # a prompt the fake cannot read: say so, as a 500 would
@@ -403,6 +422,26 @@ class FakeMessagesAPI:
             broken = json.dumps(message)[: len(json.dumps(message)) // 2]
             return _Answer(200, broken, base_headers), False, None
         return _Answer(200, message, base_headers), False, None
+
+    def output_limit(self, model: str) -> int:
+        matches = [prefix for prefix in self.output_limits if model.startswith(prefix)]
+        return self.output_limits[max(matches, key=len)] if matches else 64_000
+
+    def _model_info(self, path: str) -> dict[str, Any] | None:
+        """``GET /v1/models/{id}`` for a known model: its ModelInfo with ``max_tokens``."""
+        route = path.split("?")[0].rstrip("/")
+        model = route.removeprefix("/v1/models/")
+        known = model in self.known_models if self.known_models is not None else True
+        if not known or not model.startswith("claude-"):
+            return None
+        return {
+            "type": "model",
+            "id": model,
+            "display_name": model,
+            "created_at": "2025-01-01T00:00:00Z",
+            "lifecycle": "active",
+            "max_tokens": self.output_limit(model),
+        }
 
     def _reject(
         self,
