@@ -43,6 +43,7 @@ from featureline.pricing import (
     estimate_cost_usd,
 )
 from featureline.providers.base import StepResult, StepTask
+from featureline.providers.cachegate import DEFAULT_WAIT_S, PrefixGate, prefix_keys
 from featureline.providers.prompts import (
     Prompt,
     build_review_prompt,
@@ -351,6 +352,7 @@ class AnthropicSpecialist:
         timeout: float | None = None,
         max_validation_retries: int = 2,
         max_tokens: dict[str, int] | None = None,
+        cache_wait_s: float = DEFAULT_WAIT_S,
     ) -> None:
         key = api_key or os.environ.get(API_KEY_ENV) or ""
         if not key.strip():
@@ -377,6 +379,7 @@ class AnthropicSpecialist:
         )
         self._lock = threading.Lock()
         self.budgets = BudgetBook()
+        self._cache_gate = PrefixGate(cache_wait_s)
         self._output_limits: dict[str, int] = {}
         self._last_calls: OrderedDict[tuple[str, str, int, str], tuple[CallRecord, ...]] = (
             OrderedDict()
@@ -601,7 +604,21 @@ class AnthropicSpecialist:
     def _call(
         self, prompt: Prompt, schema: dict[str, Any], model: str, max_tokens: int, kind: str
     ) -> _Reply:
-        """One API call (the SDK retries transient HTTP failures inside it)."""
+        """One API call (the SDK retries transient HTTP failures inside it); it waits first
+        for a sibling that is writing the cache prefix it can read (:mod:`.cachegate`)."""
+        keys, marks = prefix_keys(model, prompt)
+        with self._cache_gate.turn(keys, marks) as started:
+            return self._send(prompt, schema, model, max_tokens, kind, started)
+
+    def _send(
+        self,
+        prompt: Prompt,
+        schema: dict[str, Any],
+        model: str,
+        max_tokens: int,
+        kind: str,
+        started: threading.Event,
+    ) -> _Reply:
         system, messages = render_request(prompt)
         output_config: OutputConfigParam = {"format": {"type": "json_schema", "schema": schema}}
         streaming = should_stream(kind, max_tokens)
@@ -630,6 +647,7 @@ class AnthropicSpecialist:
                     messages=messages,
                     output_config=output_config,
                 ) as stream:
+                    started.set()  # the answer has begun: its cache entry is readable
                     message = stream.get_final_message()
                     request_id = stream.request_id
         except json.JSONDecodeError:  # a 200 whose body is not JSON: the SDK raises it raw
