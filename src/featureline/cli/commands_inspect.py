@@ -4,24 +4,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markdown import Markdown
 from rich.table import Table
 
-from featureline.api import Workspace
-from featureline.artifacts import ArtifactRecord
 from featureline.cli.context import CliState
 from featureline.cli.progress import STATUS_STYLE
-from featureline.errors import FeaturelineError, UserInputError
-from featureline.graph import build_graph
-from featureline.paths import default_agents_dir, resolve_pipeline_path
-from featureline.pipeline import load_pipeline
-from featureline.providers import make_specialist
-from featureline.render import render_markdown
-from featureline.trace import build_trace
-from featureline.views import RunView, StepView
+from featureline.errors import FeaturelineError, UnknownRunError, UserInputError
+
+if TYPE_CHECKING:  # the run machinery (LangGraph) loads only when a command needs it
+    from featureline.api import Workspace
+    from featureline.artifacts import ArtifactRecord
+    from featureline.views import RunView, StepView
 
 
 def register(app: typer.Typer) -> None:
@@ -36,8 +31,17 @@ def register(app: typer.Typer) -> None:
     app.command("cost")(cost_cmd)
 
 
-def _workspace(ctx: typer.Context) -> Workspace:
+def _workspace(ctx: typer.Context, run_id: str | None = None) -> Workspace:
+    """The store as a Workspace. Reading never creates a store: with none at the URL a
+    run-specific command fails with UnknownRunError, before anything is opened."""
+    from featureline.cli.readonly import store_is_missing
+
     state: CliState = ctx.obj
+    if run_id is not None and store_is_missing(state.store):
+        raise UnknownRunError(run_id)
+    from featureline.api import Workspace
+    from featureline.providers import make_specialist
+
     return Workspace(make_specialist("builtin"), store=state.store)
 
 
@@ -48,7 +52,12 @@ def _styled(status: str) -> str:
 
 def list_runs(ctx: typer.Context) -> None:
     """List the runs in the store, newest first."""
+    from featureline.cli.readonly import store_is_missing
+
     state: CliState = ctx.obj
+    if store_is_missing(state.store):
+        state.console.print("no runs yet: start one with `featureline run REQUEST`")
+        return
     with _workspace(ctx) as workspace:  # one connection for every run's totals
         runs = workspace.runs()
         if not runs:
@@ -115,7 +124,7 @@ def _steps_table(view: RunView) -> Table:
 def status(ctx: typer.Context, run_id: Annotated[str, typer.Argument(help="The run.")]) -> None:
     """Where a run stands: each step's status, and what waits for you."""
     state: CliState = ctx.obj
-    view = _workspace(ctx).status(run_id, count_checkpoints=True)
+    view = _workspace(ctx, run_id).status(run_id, count_checkpoints=True)
     console = state.console
     console.print(
         f"run {view.info.run_id}: {view.info.title!r} — {_styled(view.status)} "
@@ -162,7 +171,7 @@ def show(
 ) -> None:
     """Show artifacts with their findings and review history."""
     state: CliState = ctx.obj
-    view = _workspace(ctx).status(run_id)
+    view = _workspace(ctx, run_id).status(run_id)
     steps = [_find_step(view, step)] if step else view.steps
     if as_json:
         typer.echo(
@@ -199,6 +208,10 @@ def show(
         )
         artifact = step_view.artifact() if attempt is None else None
         if artifact is not None:
+            from rich.markdown import Markdown
+
+            from featureline.render import render_markdown
+
             console.print(Markdown(render_markdown(artifact)))
         else:
             typer.echo(json.dumps(record.artifact, indent=2, default=str))
@@ -255,7 +268,7 @@ def _step_json(step: StepView, attempt: int | None) -> dict[str, object]:
 def history(ctx: typer.Context, run_id: Annotated[str, typer.Argument(help="The run.")]) -> None:
     """Every attempt, review and checkpoint of a run, oldest first."""
     state: CliState = ctx.obj
-    workspace = _workspace(ctx)
+    workspace = _workspace(ctx, run_id)
     view = workspace.status(run_id)
     console = state.console
     attempts = Table(title="attempts", show_edge=False)
@@ -324,7 +337,7 @@ def export_cmd(
 ) -> None:
     """Write every step's artifact to DIR: markdown, SQL, OpenAPI, the service tree."""
     state: CliState = ctx.obj
-    written = _workspace(ctx).export(run_id, directory)
+    written = _workspace(ctx, run_id).export(run_id, directory)
     state.console.print(f"exported {len(written)} files to {directory}")
     root = directory.resolve()
     for path in written:
@@ -345,6 +358,10 @@ def graph_cmd(
 ) -> None:
     """Print a pipeline: its stages, or the compiled graph as Mermaid."""
     from featureline.agents import load_agents
+    from featureline.graph import build_graph
+    from featureline.paths import default_agents_dir, resolve_pipeline_path
+    from featureline.pipeline import load_pipeline
+    from featureline.providers import make_specialist
 
     state: CliState = ctx.obj
     spec = load_pipeline(resolve_pipeline_path(graph))
@@ -371,7 +388,9 @@ def graph_cmd(
 def trace_cmd(ctx: typer.Context, run_id: Annotated[str, typer.Argument(help="The run.")]) -> None:
     """Traceability: requirement -> component -> table -> endpoint -> test -> result."""
     state: CliState = ctx.obj
-    rows = build_trace(_workspace(ctx).artifacts(run_id))
+    from featureline.trace import build_trace
+
+    rows = build_trace(_workspace(ctx, run_id).artifacts(run_id))
     if not rows:
         raise UserInputError(f"run {run_id} has no requirements artifact yet")
     table = Table(show_edge=False, title=f"traceability of {run_id}")
@@ -401,7 +420,7 @@ def check_cmd(
 ) -> None:
     """Re-run the checks on a run's stored artifacts (exit 1 when any reports an error)."""
     state: CliState = ctx.obj
-    workspace = _workspace(ctx)
+    workspace = _workspace(ctx, run_id)
     view = workspace.status(run_id)
     steps = [_find_step(view, step)] if step else view.steps
     results = workspace.recheck(run_id, [s.id for s in steps], verify=verify)
@@ -430,7 +449,7 @@ def cost_cmd(
 ) -> None:
     """What a run spent: tokens and cost by step, by model and by outcome."""
     state: CliState = ctx.obj
-    view = _workspace(ctx).status(run_id)
+    view = _workspace(ctx, run_id).status(run_id)
     ledger = view.ledger
     if as_json:
         typer.echo(

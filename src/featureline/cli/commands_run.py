@@ -19,8 +19,9 @@ from featureline.api import Pipeline, Workspace
 from featureline.cli.context import CliState
 from featureline.cli.outcome import report_outcome
 from featureline.cli.progress import ProgressBoard
+from featureline.cli.readonly import store_is_missing
 from featureline.engine import RunOptions, planned_models
-from featureline.errors import ReviewError
+from featureline.errors import ReviewError, UnknownRunError
 from featureline.graph import required_agents
 from featureline.pipeline import GatePolicy, PipelineSpec
 from featureline.providers import PROVIDERS, Specialist, make_specialist
@@ -264,6 +265,8 @@ def _specialist_for_run(
 ) -> Specialist:
     """``--provider``, else the provider the run was started with (when it is one we can
     make), else the default; so a resume never switches provider behind the user's back."""
+    if store_is_missing(state.store):  # never create a store to look for a run
+        raise UnknownRunError(run_id)
     if provider is None:
         with open_store(resolve_store_url(state.store)) as store:
             recorded = store.runs.get(run_id).provider

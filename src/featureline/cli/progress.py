@@ -5,15 +5,16 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from featureline.engine import ProgressEvent, RunOptions
-from featureline.pipeline import PipelineSpec
-from featureline.views import RunView
+if TYPE_CHECKING:  # the run machinery loads only when a run is shown
+    from featureline.engine import ProgressEvent
+    from featureline.pipeline import PipelineSpec
+    from featureline.views import RunView
 
 STATUS_STYLE = {
     "pending": "dim",
@@ -56,6 +57,8 @@ class ProgressBoard:
     @classmethod
     def continuing(cls, view: RunView, console: Console) -> ProgressBoard:
         """A board for a resumed or reviewed run, starting from where each step stands."""
+        from featureline.engine import RunOptions
+
         spec = RunOptions.from_json(view.info.options).spec
         rows = {
             step.id: StepRow(
