@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Final
@@ -51,15 +52,17 @@ class PrefixGate:
             yield threading.Event()
             return
         chain = set(keys[: marks[-1] + 1])
-        with self._lock:
-            ahead = {id(e): e for key, e in self._writing.items() if key in chain}
-        for event in ahead.values():
-            event.wait(self.timeout_s)
         started = threading.Event()
-        with self._lock:
-            mine = [keys[i] for i in marks if keys[i] not in self._writing]
-            for key in mine:
-                self._writing[key] = started
+        deadline = time.monotonic() + self.timeout_s
+        while True:
+            with self._lock:  # look and claim in one step: two siblings never both write
+                ahead = [e for key, e in self._writing.items() if key in chain]
+                if not ahead or time.monotonic() >= deadline:
+                    mine = [keys[i] for i in marks if keys[i] not in self._writing]
+                    for key in mine:
+                        self._writing[key] = started
+                    break
+            ahead[0].wait(max(0.0, deadline - time.monotonic()))
         try:
             yield started
         finally:
