@@ -158,9 +158,7 @@ def test_plugin_layouts_read_only_agents_folders(tmp_path: Path) -> None:
     """plugins/*/agents/: skills and commands beside them are not agents."""
     _write(tmp_path / "plugins/be/agents/arch.md", "---\nname: arch\ndescription: d\n---\nb")
     _write(tmp_path / "plugins/ops/agents/sre.md", "---\nname: sre\ndescription: d\n---\nb")
-    _write(
-        tmp_path / "plugins/be/skills/x/SKILL.md", "---\nname: skill\ndescription: d\n---\nb"
-    )
+    _write(tmp_path / "plugins/be/skills/x/SKILL.md", "---\nname: skill\ndescription: d\n---\nb")
     _write(tmp_path / "docs/guide.md", "---\nname: guide\ndescription: d\n---\nb")
     assert set(load_agents(tmp_path)) == {"arch", "sre"}
 

@@ -38,7 +38,7 @@ def swap_agents(
         steps = [step.model_copy(update={"agent": None}) for step in steps]
     if reviewers:
         steps = [step.model_copy(update={"reviewers": tuple(names)}) for step in steps]
-    update: dict[str, object] = {"steps": steps}
+    update: dict[str, object] = {"steps": tuple(steps)}
     if specialist is not None:
         update["agent"] = specialist.name
     added = [*([specialist] if specialist else []), *reviewers]

@@ -83,9 +83,7 @@ def expand_model(name: str, origin: str = "the configuration") -> str | None:
 def is_known_model(name: str) -> bool:
     """An alias, ``inherit``/``default``, or something shaped like a Claude id."""
     lowered = name.strip().lower()
-    return (
-        lowered in MODEL_ALIASES or lowered in INHERIT_ALIASES or lowered.startswith("claude-")
-    )
+    return lowered in MODEL_ALIASES or lowered in INHERIT_ALIASES or lowered.startswith("claude-")
 
 
 def agent_model_warning(name: str) -> str | None:
@@ -131,13 +129,13 @@ def model_family(model: str) -> str | None:
 
 __all__ = [
     "DEFAULT_MODEL",
-    "HAIKU",
     "DEFAULT_OUTPUT_LIMIT",
+    "HAIKU",
     "INHERIT",
     "MODEL_ALIASES",
-    "OUTPUT_LIMITS",
     "MODEL_ENV",
     "OPUS",
+    "OUTPUT_LIMITS",
     "SONNET",
     "InvalidModelError",
     "agent_model_warning",

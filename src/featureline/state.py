@@ -4,9 +4,9 @@ and old runs stay readable when the Python models evolve."""
 from __future__ import annotations
 
 import operator
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NotRequired
 
-from typing_extensions import NotRequired, TypedDict
+from typing_extensions import TypedDict
 
 StepStatus = Literal[
     "pending",

@@ -167,11 +167,19 @@ def resume(
             "--max-cost", min=0.0, help="A new budget in USD for the run (e.g. to raise it)."
         ),
     ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            help="Claude model id or alias for every remaining call of the run (e.g. after "
+            "a stop on a model the API does not know).",
+        ),
+    ] = None,
     builtin_delay: DelayOption = 0.0,
 ) -> None:
     """Continue a run from its last checkpoint (after a crash, an error or a budget stop)."""
     state: CliState = ctx.obj
-    specialist = _specialist_for_run(state, run_id, provider, builtin_delay)
+    specialist = _specialist_for_run(state, run_id, provider, builtin_delay, model)
     workspace = Workspace(specialist, store=state.store)
     view = workspace.status(run_id)
     board = ProgressBoard.continuing(view, state.console)
@@ -261,7 +269,11 @@ def describe_specialist(specialist: Specialist, options: RunOptions) -> str:
 
 
 def _specialist_for_run(
-    state: CliState, run_id: str, provider: str | None, delay_s: float
+    state: CliState,
+    run_id: str,
+    provider: str | None,
+    delay_s: float,
+    pinned_model: str | None = None,
 ) -> Specialist:
     """``--provider``, else the provider the run was started with (when it is one we can
     make), else the default; so a resume never switches provider behind the user's back."""
@@ -271,7 +283,7 @@ def _specialist_for_run(
         with open_store(resolve_store_url(state.store)) as store:
             recorded = store.runs.get(run_id).provider
         provider = recorded if recorded in PROVIDERS else None
-    return make_specialist(provider, delay_s=delay_s)
+    return make_specialist(provider, delay_s=delay_s, pinned_model=pinned_model)
 
 
 def agent_warnings(

@@ -353,6 +353,7 @@ class AnthropicSpecialist:
         max_validation_retries: int = 2,
         max_tokens: dict[str, int] | None = None,
         cache_wait_s: float = DEFAULT_WAIT_S,
+        pinned_model: str | None = None,
     ) -> None:
         key = api_key or os.environ.get(API_KEY_ENV) or ""
         if not key.strip():
@@ -368,6 +369,11 @@ class AnthropicSpecialist:
             )
         self.base_url = resolved_url
         self.model_override = model or os.environ.get(MODEL_ENV) or None
+        self.pinned_model = (
+            resolve_model(pinned_model, None, None) if pinned_model is not None else None
+        )
+        """``resume --model``: this model for every call, over the run's and the steps' own
+        (a run stopped by a model the API does not know can continue on another)."""
         self.max_retries = max_retries
         self.max_validation_retries = max_validation_retries
         self.max_tokens = {**MAX_TOKENS, **(max_tokens or {})}
@@ -389,6 +395,8 @@ class AnthropicSpecialist:
 
     def model_for(self, task: StepTask, agent: AgentSpec | None = None) -> str:
         """Step override > --model/FEATURELINE_MODEL > the agent's ``model:`` > default."""
+        if self.pinned_model is not None:
+            return self.pinned_model
         return resolve_model(self.model_override, (agent or task.agent).model, task.model)
 
     def produce(self, task: StepTask) -> AnthropicStepResult:
@@ -408,9 +416,8 @@ class AnthropicSpecialist:
 
     def review(self, task: StepTask, artifact: Artifact, reviewer: AgentSpec) -> Review:
         """The reviewer agent's verdict; its calls are kept under purpose ``review:<name>``.
-        ``--model`` (the specialist's override, else the run's model on the task) applies to
-        reviewers too; only without it does the reviewer file's ``model:`` count."""
-        model = review_model(self.model_override, reviewer, task)
+        ``--model`` applies to reviewers too (:func:`review_model`)."""
+        model = self.pinned_model or review_model(self.model_override, reviewer, task)
         prompt = build_review_prompt(task, artifact, reviewer)
         review, _ = self._ask(
             prompt, Review, model, task, kind="review", purpose=f"review:{reviewer.name}"
@@ -676,8 +683,9 @@ class AnthropicSpecialist:
 
 
 def review_model(override: str | None, reviewer: AgentSpec, task: StepTask) -> str:
-    """A reviewer's model: ``--model`` (override or the run's model on the task) beats the
-    reviewer file's ``model:``; a step's own ``model:`` is for its specialist only."""
+    """A reviewer's model: ``--model`` (the override, else the model the task carries: the
+    step's ``model:`` or the run's ``--model``) beats the reviewer file's ``model:``, so a
+    run on one model reviews on it too."""
     return resolve_model(override or task.model, reviewer.model, None)
 
 
