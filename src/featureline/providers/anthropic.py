@@ -29,6 +29,7 @@ import anthropic
 from anthropic.types import Message, MessageParam, OutputConfigParam, TextBlockParam
 from pydantic import BaseModel, ValidationError
 
+from featureline import activity
 from featureline.agents import AgentSpec
 from featureline.artifacts import ARTIFACT_TYPES, Artifact, TestingArtifact, Usage
 from featureline.budget import BudgetBook, BudgetReservationError, Reservation
@@ -381,7 +382,11 @@ class AnthropicSpecialist:
         if timeout is not None:
             options["timeout"] = timeout
         self._client = anthropic.Anthropic(
-            api_key=key.strip(), base_url=base_url, max_retries=max_retries, **options
+            api_key=key.strip(),
+            base_url=base_url,
+            max_retries=max_retries,
+            http_client=anthropic.DefaultHttpxClient(event_hooks={"response": [_report_retryable]}),
+            **options,
         )
         self._lock = threading.Lock()
         self.budgets = BudgetBook()
@@ -481,6 +486,25 @@ class AnthropicSpecialist:
         """Call until an answer validates, re-asking with the reason at most
         ``max_validation_retries`` times; every call is recorded, also on failure, and every
         call reserves its worst case from the run's budget before it is sent."""
+        with activity.working_on(
+            task.step, "asking the model" if purpose == "produce" else purpose
+        ):
+            try:
+                return self._ask_all(prompt, output_type, model, task, kind=kind, purpose=purpose)
+            except FeaturelineError as exc:
+                activity.failed(str(exc), task.step)
+                raise
+
+    def _ask_all(
+        self,
+        prompt: Prompt,
+        output_type: type[A],
+        model: str,
+        task: StepTask,
+        *,
+        kind: str,
+        purpose: str,
+    ) -> tuple[A, tuple[CallRecord, ...]]:
         key = (task.run_id, task.step, task.attempt, purpose)
         schema = output_schema(output_type)
         limit = self.output_limit(model)
@@ -655,6 +679,10 @@ class AnthropicSpecialist:
                     output_config=output_config,
                 ) as stream:
                     started.set()  # the answer has begun: its cache entry is readable
+                    received = 0
+                    for text in stream.text_stream:  # live progress: ~4 characters a token
+                        received += len(text)
+                        activity.streamed(received // 4)
                     message = stream.get_final_message()
                     request_id = stream.request_id
         except json.JSONDecodeError:  # a 200 whose body is not JSON: the SDK raises it raw
@@ -680,6 +708,16 @@ class AnthropicSpecialist:
             self._last_calls.move_to_end(key)
             while len(self._last_calls) > _LAST_CALLS_KEPT:
                 self._last_calls.popitem(last=False)
+
+
+_RETRYABLE: Final = frozenset({408, 409, 429})
+
+
+def _report_retryable(response: Any) -> None:
+    """httpx response hook: an answer the SDK retries is shown as it happens."""
+    status = int(getattr(response, "status_code", 0))
+    if status in _RETRYABLE or status >= 500:
+        activity.retrying(f"HTTP {status} from the API; the SDK retries it (up to its limit)")
 
 
 def review_model(override: str | None, reviewer: AgentSpec, task: StepTask) -> str:
