@@ -240,3 +240,30 @@ def test_model_applies_to_critic_reviewers(
     specialist.review(without, upstream["api_spec"], reviewer)
     models = [r.body["model"] for r in fake.requests if r.body and r.kind == "review"]
     assert models == [HAIKU, OPUS]
+
+
+@pytest.mark.parametrize("budget", ["0.05", "0.12", "0.25"])
+def test_whole_runs_never_spend_past_max_cost(monkeypatch: pytest.MonkeyPatch, budget: str) -> None:
+    """Through the CLI with parallel steps and re-asks (invalid answers injected): whatever
+    the budget, the ledger never passes it, and the run stops over budget."""
+    from featureline.api import Workspace
+    from featureline.providers import make_specialist
+    from tests.clihelpers import invoke, run_id_from
+
+    with FakeMessagesAPI(api_key=KEY) as api:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", api.base_url)
+        monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
+        api.inject(Fault.slow(0.0), Fault.invalid_artifact(), Fault.invalid_artifact())
+        code, out = invoke(
+            "run",
+            str(REPO / "examples" / "requests" / "bookmarks.md"),
+            "--provider",
+            "anthropic",
+            "--no-verify",
+            "--max-cost",
+            budget,
+        )
+    run_id = run_id_from(out)
+    ledger = Workspace(make_specialist("builtin")).ledger(run_id)
+    assert ledger.total_cost <= Decimal(budget), out
+    assert code == 1 and "budget" in out, out
