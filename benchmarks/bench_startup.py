@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -25,13 +26,18 @@ RUN_ID = re.compile(r"done: run (\S+) ")
 TARGETS = {"--help": 0.3, "--version": 0.3, "runs": 0.5, "status": 0.5}
 
 
-def timed(argv: list[str], cwd: Path, env: dict[str, str], repeat: int) -> float:
-    samples = []
+def timed(argv: list[str], cwd: Path, env: dict[str, str], repeat: int) -> tuple[float, float]:
+    """Median wall-clock and CPU (user + system) seconds of ``argv`` as a child process;
+    CPU time is what the machine's load does not inflate."""
+    walls, cpus = [], []
     for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         subprocess.run(argv, cwd=cwd, env=env, capture_output=True, check=False)
-        samples.append(time.perf_counter() - started)
-    return statistics.median(samples)
+        walls.append(time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return statistics.median(walls), statistics.median(cpus)
 
 
 def main() -> None:
@@ -55,7 +61,7 @@ def main() -> None:
             check=True,
         )
         run_id = RUN_ID.search(made.stdout).group(1)  # type: ignore[union-attr]
-        base = timed([sys.executable, "-c", "pass"], empty, env, repeat)
+        base, base_cpu = timed([sys.executable, "-c", "pass"], empty, env, repeat)
         cases = [
             ("--help", [*cli, "--help"], empty),
             ("--version", [*cli, "--version"], empty),
@@ -64,15 +70,20 @@ def main() -> None:
             ("runs (one run)", [*cli, "runs"], full),
             (f"status {run_id}", [*cli, "status", run_id], full),
         ]
-        print(f"median of {repeat} runs each; python -c pass: {base:.3f}s")
-        print(f"{'command':<34} {'seconds':>8} {'x python':>9} {'target':>8}")
+        print(
+            f"median of {repeat} runs each; python -c pass: {base:.3f}s wall, "
+            f"{base_cpu:.3f}s CPU; load average {os.getloadavg()[0]:.1f}"
+        )
+        print(f"{'command':<34} {'wall s':>7} {'x python':>9} {'CPU s':>7} {'target':>7}")
         for label, argv, cwd in cases:
-            seconds = timed(argv, cwd, env, repeat)
-            key = label.split()[0]
-            target = TARGETS.get(key)
+            seconds, cpu = timed(argv, cwd, env, repeat)
+            target = TARGETS.get(label.split()[0])
             verdict = "" if target is None else ("ok" if seconds <= target else "MISSES")
             limit = f"{target:.1f}s" if target else ""
-            print(f"{label:<34} {seconds:>8.3f} {seconds / base:>8.1f}x {limit:>8} {verdict}")
+            print(
+                f"{label:<34} {seconds:>7.3f} {seconds / base:>8.1f}x {cpu:>7.3f} "
+                f"{limit:>7} {verdict}"
+            )
         leftovers = sorted(p.name for p in empty.iterdir())
         print(f"files created in the empty directory: {leftovers or 'none'}")
 

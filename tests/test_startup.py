@@ -73,3 +73,34 @@ def test_reading_an_empty_directory_creates_no_store(
         assert code == 0 and "no runs yet" in out
     else:
         assert code == 2 and "no run with id 'some-run'" in out
+
+
+def test_runs_reads_spend_like_the_full_view(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`runs` reads tokens and cost from the latest checkpoint without compiling the graph;
+    the numbers must be the ones `status` shows."""
+    from decimal import Decimal
+
+    from featureline.api import Workspace
+    from featureline.providers import make_specialist
+    from featureline.spend import run_spend
+    from featureline.store import open_store
+    from featureline.testing import FakeMessagesAPI
+    from tests.clihelpers import run_id_from
+    from tests.conftest import REQUESTS
+
+    key = "sk-ant-test-startup-0123456789"
+    with FakeMessagesAPI(api_key=key) as api:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", api.base_url)
+        monkeypatch.setenv("ANTHROPIC_API_KEY", key)
+        code, out = invoke(
+            "run", str(REQUESTS / "bookmarks.md"), "--provider", "anthropic", "--no-verify"
+        )
+    assert code == 0, out
+    run_id = run_id_from(out)
+    view = Workspace(make_specialist("builtin")).status(run_id)
+    with open_store(None) as store:
+        spent = run_spend(store.checkpointer, run_id)
+    assert spent == (view.usage.total_tokens, view.cost_usd)
+    assert spent[1] > Decimal(0)
+    code, listed = invoke("runs")
+    assert f"${view.cost_usd:.4f}" in listed and str(view.usage.total_tokens) in listed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -58,12 +58,14 @@ def list_runs(ctx: typer.Context) -> None:
     if store_is_missing(state.store):
         state.console.print("no runs yet: start one with `featureline run REQUEST`")
         return
-    with _workspace(ctx) as workspace:  # one connection for every run's totals
-        runs = workspace.runs()
+    from featureline.store import open_store
+
+    with open_store(state.store) as store:  # one connection; no graph compiled per run
+        runs = store.runs.list()
         if not runs:
             state.console.print("no runs yet: start one with `featureline run REQUEST`")
             return
-        spend = {info.run_id: _spend(workspace, info.run_id) for info in runs}
+        spend = {info.run_id: _spend(store.checkpointer, info.run_id) for info in runs}
     table = Table(show_edge=False)
     for column in ("run", "title", "status", "pipeline", "provider", "tokens", "cost", "created"):
         table.add_column(column)
@@ -82,13 +84,17 @@ def list_runs(ctx: typer.Context) -> None:
     state.console.print(table)
 
 
-def _spend(workspace: Workspace, run_id: str) -> tuple[str, str]:
+def _spend(checkpointer: Any, run_id: str) -> tuple[str, str]:
     """(tokens, cost) of a run for the runs table; blank when it cannot be read."""
+    from featureline.spend import run_spend
+
     try:
-        view = workspace.status(run_id)
-    except FeaturelineError:
+        spent = run_spend(checkpointer, run_id)
+    except (FeaturelineError, ValueError, KeyError, TypeError):
         return "", ""
-    return str(view.usage.total_tokens), f"${view.cost_usd:.4f}"
+    if spent is None:
+        return "0", "$0.0000"
+    return str(spent[0]), f"${spent[1]:.4f}"
 
 
 def _steps_table(view: RunView) -> Table:
