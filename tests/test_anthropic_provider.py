@@ -44,7 +44,7 @@ from featureline.providers.anthropic import (
     UnknownModelError,
     UnusableOutputError,
 )
-from featureline.providers.base import Specialist, StepTask
+from featureline.providers.base import Specialist, StepResult, StepTask
 from featureline.providers.builtin import BuiltinSpecialist
 from featureline.providers.builtin_critic import BuiltinCritic, critique
 from featureline.providers.prompts import build_step_prompt
@@ -178,13 +178,15 @@ def test_cache_breakpoint_sits_on_the_stable_prefix(
         assert request.body["system"] == [{"type": "text", "text": agent.system_prompt}]
         blocks = request.user_blocks
         marked = [i for i, b in enumerate(blocks) if "cache_control" in b]
-        assert marked == [1]
+        assert marked == [1, 2]  # the stable prefix, and the last input (design)
         assert blocks[1]["cache_control"] == {"type": "ephemeral"}
         assert blocks[0]["text"].startswith("<feature_request>")
         assert blocks[1]["text"].startswith('<artifact step="requirements"')
-        assert "Step: " not in blocks[0]["text"] + blocks[1]["text"]  # nothing step-specific
+        assert blocks[2]["text"].startswith('<artifact step="design"')
+        assert "Step: " not in blocks[0]["text"] + blocks[1]["text"] + blocks[2]["text"]
     assert first.usage.cache_creation_input_tokens > 1024
     assert first.usage.cache_read_input_tokens == 0
+    # the sibling with the same inputs reads everything up to its last input
     assert second.usage.cache_read_input_tokens == first.usage.cache_creation_input_tokens
     assert second.usage.cache_creation_input_tokens == 0
 
@@ -632,3 +634,54 @@ def test_cost_estimate_bounds_the_first_call(
     estimate = specialist.estimate_cost(task)
     result = specialist.produce(task)
     assert Decimal(0) < cost_usd(result.model, result.usage) < estimate
+
+
+def test_a_revision_reads_its_inputs_from_the_cache(
+    fake: FakeMessagesAPI, agent: AgentSpec, feature: FeatureRequest, upstream: dict[str, Artifact]
+) -> None:
+    specialist = _specialist(fake)
+    first = specialist.produce(_task(PIPELINE, "implementation", agent, feature, upstream))
+    revision = _task(
+        PIPELINE,
+        "implementation",
+        agent,
+        feature,
+        upstream,
+        attempt=2,
+        feedback=("[error] tests: add one",),
+        previous=first.artifact if isinstance(first.artifact, Artifact) else None,
+    )
+    second = specialist.produce(revision)
+    written = first.usage.cache_creation_input_tokens + first.usage.cache_read_input_tokens
+    assert second.usage.cache_read_input_tokens == written  # every input, read from the cache
+    assert second.usage.cache_creation_input_tokens == 0
+
+
+@pytest.mark.parametrize("wait_s", [60.0, 0.0])
+def test_parallel_siblings_share_the_prefix_one_of_them_writes(
+    agent: AgentSpec, feature: FeatureRequest, upstream: dict[str, Artifact], wait_s: float
+) -> None:
+    """``schema`` and ``api_spec`` start together with the same inputs: with the cache gate
+    the second waits for the first's answer and reads; without it both pay to write."""
+    with FakeMessagesAPI() as api:
+        api.inject(Fault.slow(0.3), Fault.slow(0.3))
+        specialist = AnthropicSpecialist(KEY, base_url=api.base_url, cache_wait_s=wait_s)
+        results: dict[str, StepResult] = {}
+
+        def produce(step: str) -> None:
+            results[step] = specialist.produce(_task(PIPELINE, step, agent, feature, upstream))
+
+        threads = [threading.Thread(target=produce, args=(s,)) for s in ("schema", "api_spec")]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    reader, writer = sorted(results.values(), key=lambda r: r.usage.cache_creation_input_tokens)
+    if wait_s:
+        assert reader.usage.cache_creation_input_tokens == 0  # it read the other's prefix
+        assert reader.usage.cache_read_input_tokens == (
+            writer.usage.cache_creation_input_tokens + writer.usage.cache_read_input_tokens
+        )
+    else:
+        assert reader.usage.cache_creation_input_tokens > 0
+        assert reader.usage.cache_creation_input_tokens == writer.usage.cache_creation_input_tokens

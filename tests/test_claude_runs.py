@@ -56,15 +56,22 @@ def test_full_run_with_claude_through_the_cli(fake: FakeMessagesAPI, tmp_path: P
     assert sorted(str(r.kind) for r in requests) == sorted(s.kind for s in PIPELINE.steps)
     for request in requests:
         step = PIPELINE.step(str(request.kind))
-        # rule 4: each step was sent exactly its declared inputs
-        assert _INPUT_TAG.findall(request.user_text) == [
-            s for s in PIPELINE.step_ids if s in step.inputs
-        ], step.id
-        # one cache breakpoint, on the stable prefix (request, then requirements)
+        # rule 4: each step was sent exactly its declared inputs (requirements, then the
+        # others newest first, so siblings share cacheable prefixes)
+        declared = [s for s in PIPELINE.step_ids if s in step.inputs]
+        others = [s for s in reversed(declared) if s != "requirements"]
+        expected_order = (["requirements"] if "requirements" in declared else []) + others
+        assert _INPUT_TAG.findall(request.user_text) == expected_order, step.id
+        # breakpoints: the stable prefix (request, then requirements) and each later input,
+        # never more than the API's four, never on the step-specific instructions
         blocks = request.user_blocks
         marked = [i for i, b in enumerate(blocks) if "cache_control" in b]
-        expected = 1 if "requirements" in step.inputs else 0
-        assert marked == [expected], step.id
+        first = 1 if "requirements" in step.inputs else 0
+        assert marked[0] == first, step.id
+        assert len(marked) == min(4, 1 + len(others)), step.id
+        last_input = first + len(others)  # then the last inputs, up to four in all
+        assert marked[1:] == list(range(last_input - len(marked) + 2, last_input + 1)), step.id
+        assert "Step: " not in "".join(blocks[i]["text"] for i in marked)
         assert blocks[0]["text"].startswith("<feature_request>")
     # the stable prefix is written once, then read by later steps
     ledger = _ledger(run_id)

@@ -206,12 +206,12 @@ def test_export_onto_a_file_and_unexpected_errors_are_one_line(
     assert code == 2 and "is not a directory" in output
     assert target.read_text() == "keep me"
 
-    from featureline.api import Workspace
+    from featureline.runindex import SqlRunIndex
 
-    def broken(self: Workspace) -> None:
+    def broken(self: SqlRunIndex) -> None:
         raise RuntimeError("disk on fire\nsecond line")
 
-    monkeypatch.setattr(Workspace, "runs", broken)
+    monkeypatch.setattr(SqlRunIndex, "list", broken)
     code, output = invoke("runs")
     assert code == 1
     assert output.strip() == (

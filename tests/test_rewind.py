@@ -206,13 +206,24 @@ def test_reopen_input_carries_finished_work_and_resumes_unfinished_nodes() -> No
 def test_a_run_still_executing_elsewhere_is_not_rewound(tmp_path: Path) -> None:
     workspace = Workspace()
     run_id = make_run("crashed", workspace.store_url, tmp_path)  # steps in flight
-    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    holder = (  # a live process that holds the run's lease, as a running writer does
+        "import sys, time\n"
+        "from featureline.store import open_store\n"
+        "with open_store(sys.argv[1]) as store:\n"
+        "    lease = store.runs.leases.acquire(sys.argv[2])\n"
+        "    print('held', flush=True)\n"
+        "    time.sleep(120)\n"
+    )
+    other = subprocess.Popen(
+        [sys.executable, "-c", holder, workspace.store_url, run_id],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
-        with open_store(workspace.store_url) as store:  # as if a live process ran them
-            store.runs.set_status(run_id, "running", pid=other.pid)
+        assert other.stdout is not None and other.stdout.readline().strip() == "held"
         assert workspace.status(run_id).status == "running"
         code, output = invoke("rewind", run_id, "design", "--comment", "x")
-        assert code == 2 and f"still running in process {other.pid}" in output, output
+        assert code == 2 and str(other.pid) in output, output
         code, output = invoke("fork", run_id, "--at", "design")
         assert code == 2 and "still running" in output, output
     finally:

@@ -132,18 +132,21 @@ def planned_models(options: RunOptions, specialist: Specialist) -> dict[str, str
     if not isinstance(specialist, CostEstimating):
         return {}
     override: str | None = getattr(specialist, "model_override", None)
+    pinned: str | None = getattr(specialist, "pinned_model", None)  # resume --model
     models: dict[str, str] = {}
     spec = options.spec
     for step in spec.steps:
         agent = options.agents.get(spec.agent_for(step))
-        models[step.id] = resolve_model(
+        models[step.id] = pinned or resolve_model(
             override, agent.model if agent else None, step.model or options.model
         )
         if spec.gate_for(step, options.gates) == "critic":
             for name in step_reviewers(spec, step):
                 reviewer = options.agents.get(name)
-                models[f"{step.id}.review:{name}"] = resolve_model(
-                    override, reviewer.model if reviewer else None, None
+                models[f"{step.id}.review:{name}"] = pinned or resolve_model(
+                    override or step.model or options.model,
+                    reviewer.model if reviewer else None,
+                    None,
                 )
     return models
 

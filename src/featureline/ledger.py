@@ -16,9 +16,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from featureline.artifacts import Usage
 from featureline.pricing import PriceTable, cost_usd
 
-CallOutcome = Literal["ok", "retried_validation", "refused", "max_tokens", "error"]
+CallOutcome = Literal["ok", "retried_validation", "refused", "max_tokens", "error", "unknown"]
 """What became of one call: its answer was used (``ok``), re-asked because it failed
-validation, was refused, was cut off at max_tokens, or could not be used at all."""
+validation, was refused, was cut off at max_tokens, could not be used at all, or its outcome
+is ``unknown`` (timed out, cut off, interrupted mid-flight): it may have been billed, so its
+worst case is counted."""
 
 
 class CallRecord(BaseModel):
@@ -32,6 +34,11 @@ class CallRecord(BaseModel):
     detail: str = Field(default="", description="why the call was not ok, in one line")
     purpose: str = Field(default="produce", description="'produce' or 'review:<reviewer>'")
     request_id: str | None = None
+    cost_usd: Decimal | None = Field(
+        default=None,
+        description="a fixed cost instead of pricing the usage: the worst case of a call "
+        "whose outcome is unknown",
+    )
 
 
 class LedgerEntry(BaseModel):
@@ -111,7 +118,11 @@ def price_calls(
             output_tokens=call.usage.output_tokens,
             cache_write_tokens=call.usage.cache_creation_input_tokens,
             cache_read_tokens=call.usage.cache_read_input_tokens,
-            cost_usd=cost_usd(call.model, call.usage, prices),
+            cost_usd=(
+                call.cost_usd
+                if call.cost_usd is not None
+                else cost_usd(call.model, call.usage, prices)
+            ),
             outcome=call.outcome,
             detail=call.detail,
             request_id=call.request_id,

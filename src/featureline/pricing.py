@@ -1,8 +1,16 @@
-"""What tokens cost: a price table (package data, overridable) and exact Decimal arithmetic."""
+"""What tokens cost: Anthropic's prices from ``genai-prices`` (a maintained price database),
+a price file to override or extend them (``--prices``), and exact Decimal arithmetic.
+
+Lookup order for a model id: the price file's ``models`` (exact, without a date suffix,
+longest prefix), then genai-prices' Anthropic models, then the file's ``families``. A
+model none of them knows is an error that says how to add it, never a silent zero. The
+shipped table (``pricing_table.yaml``) holds only the offline providers, at zero.
+"""
 
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 from importlib import resources
@@ -30,13 +38,13 @@ class PriceFileError(UserInputError):
 
 
 class UnknownModelPriceError(UserInputError):
-    """No price for a model: neither its id nor its family is in the table."""
+    """No price for a model: neither the price file nor genai-prices knows it."""
 
     def __init__(self, model: str) -> None:
         self.model = model
         super().__init__(
-            f"no price for model {model!r}: add it under `models:` in a price file "
-            "and pass it with --prices"
+            f"no price for model {model!r} (genai-prices {_genai_version()} does not list it): "
+            "add it under `models:` in a price file and pass it with --prices"
         )
 
 
@@ -62,13 +70,17 @@ class PriceTable(BaseModel):
     models: dict[str, ModelPrice] = Field(default_factory=dict)
 
     def price_for(self, model: str) -> ModelPrice:
-        """Exact id, id without date suffix, longest id prefix, then family; else an error."""
+        """Exact id, id without date suffix, longest id prefix, genai-prices, then family;
+        else an error."""
         for candidate in (model, _DATE_SUFFIX.sub("", model)):
             if candidate in self.models:
                 return self.models[candidate]
         prefixes = [name for name in self.models if model.startswith(name)]
         if prefixes:
             return self.models[max(prefixes, key=len)]
+        maintained = maintained_price(model)
+        if maintained is not None:
+            return maintained
         family = model_family(model)
         if family is not None and family in self.families:
             return self.families[family]
@@ -81,6 +93,44 @@ class PriceTable(BaseModel):
             families={**self.families, **override.families},
             models={**self.models, **override.models},
         )
+
+
+def _genai_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("genai-prices")
+    except PackageNotFoundError:  # pragma: no cover - a declared dependency
+        return "(not installed)"
+
+
+@lru_cache(maxsize=128)
+def maintained_price(model: str) -> ModelPrice | None:
+    """Anthropic's current price for ``model`` from genai-prices' bundled snapshot (no
+    network), at its base tier (requests under 200k input tokens, which ours are)."""
+    from genai_prices import data_snapshot
+
+    try:
+        _, info = data_snapshot.get_snapshot().find_provider_model(model, None, "anthropic", None)
+    except LookupError:
+        return None
+    prices = info.get_prices(datetime.now(UTC))
+
+    def per_mtok(value: object) -> Decimal | None:
+        base = getattr(value, "base", value)
+        return Decimal(str(base)) if base is not None else None
+
+    input_price = per_mtok(prices.input_mtok)
+    output_price = per_mtok(prices.output_mtok)
+    if input_price is None or output_price is None:
+        return None
+    return ModelPrice(
+        input=input_price,
+        output=output_price,
+        # absent cache prices: the uncached price bounds them from above
+        cache_write=per_mtok(prices.cache_write_mtok) or input_price,
+        cache_read=per_mtok(prices.cache_read_mtok) or input_price,
+    )
 
 
 def _parse_table(raw: Any, source: str) -> PriceTable:
@@ -150,4 +200,5 @@ __all__ = [
     "default_prices",
     "estimate_cost_usd",
     "load_prices",
+    "maintained_price",
 ]

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterable
-from typing import Annotated, Any, Literal, NotRequired, Protocol, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, Protocol
+
+from typing_extensions import TypedDict
 
 StepStatus = Literal[
     "pending",

@@ -8,8 +8,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from openapi_spec_validator import validate
-from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+from openapi_spec_validator import OpenAPIV31SpecValidator
 
 from featureline.artifacts import ApiSpecArtifact, RequirementsArtifact, SchemaArtifact
 from featureline.checks.base import CheckContext, Finding, check, finding
@@ -31,15 +30,27 @@ def openapi_document_valid(artifact: ApiSpecArtifact, context: CheckContext) -> 
                 f"expected an OpenAPI 3.1 document, got version {version or 'none'!r}",
             )
         ]
+    return openapi_errors(document)
+
+
+def openapi_errors(document: dict[str, Any]) -> list[Finding]:
+    """Every problem the validator finds (``iter_errors``), not only the first. Its
+    semantic pass can trip over a document the schema pass already rejected: what was
+    found until then is kept, and the stop is reported only when nothing was."""
+    name = "api_spec.openapi_valid"
+    findings: list[Finding] = []
+    seen: set[tuple[str, str]] = set()
     try:
-        validate(document)
-    except OpenAPIValidationError as exc:
-        where = "/".join(str(p) for p in getattr(exc, "absolute_path", [])) or "document"
-        message = str(getattr(exc, "message", exc)).splitlines()[0]
-        return [finding("api_spec.openapi_valid", where, message)]
+        for error in OpenAPIV31SpecValidator(document).iter_errors():
+            where = "/".join(str(p) for p in getattr(error, "absolute_path", [])) or "document"
+            message = str(getattr(error, "message", error)).splitlines()[0]
+            if (where, message) not in seen:
+                seen.add((where, message))
+                findings.append(finding(name, where, message))
     except Exception as exc:  # the validator raises plain errors for unresolvable refs
-        return [finding("api_spec.openapi_valid", "document", f"{type(exc).__name__}: {exc}")]
-    return []
+        if not findings:
+            findings.append(finding(name, "document", f"{type(exc).__name__}: {exc}"))
+    return findings
 
 
 def _walk_refs(node: Any, path: str = "#") -> Iterator[tuple[str, str]]:

@@ -9,6 +9,7 @@ from featureline.artifacts import RequirementsArtifact, SchemaArtifact
 from featureline.checks.base import CheckContext, Finding, check, finding, not_compared
 from featureline.checks.databases import postgres_execute, postgres_url, sqlite_introspect
 from featureline.checks.naming import same_thing
+from featureline.checks.sqlstatic import DdlParseError, parse_ddl, transpiled_sqlite_error
 
 
 @check("schema", "schema.sqlite_executes")
@@ -51,18 +52,55 @@ def postgres_ddl_executes(artifact: SchemaArtifact, context: CheckContext) -> li
     try:
         error = postgres_execute(ddl)
     except ConnectionError as exc:
-        return [
-            finding(
-                name,
-                "ddl[postgresql]",
-                f"not verified on PostgreSQL: no server reachable at {postgres_url()} ({exc}); "
-                "set FEATURELINE_PG_URL",
-                "warning",
-            )
-        ]
+        return static_postgres_findings(
+            artifact,
+            ddl,
+            f"no server reachable at {postgres_url()} ({exc}); set FEATURELINE_PG_URL",
+        )
     if error:
         return [finding(name, "ddl[postgresql]", f"PostgreSQL rejects the DDL: {error}")]
     return []
+
+
+def static_postgres_findings(artifact: SchemaArtifact, ddl: str, why: str) -> list[Finding]:
+    """PostgreSQL DDL checked without a server: sqlglot parses it as PostgreSQL, the tables
+    and columns it creates are the artifact's, and its SQLite transpilation executes. A
+    warning always says that it was checked statically, not executed."""
+    name = "schema.postgres_executes"
+    where = "ddl[postgresql]"
+    try:
+        parsed = parse_ddl(ddl, "postgresql")
+    except DdlParseError as exc:
+        return [finding(name, where, f"the PostgreSQL DDL does not parse (sqlglot): {exc}")]
+    findings: list[Finding] = []
+    for table in artifact.tables:
+        columns = parsed.tables.get(table.name)
+        if columns is None:
+            findings.append(finding(name, table.name, "the PostgreSQL DDL does not create it"))
+            continue
+        missing = [c.name for c in table.columns if c.name not in columns]
+        if missing:
+            findings.append(
+                finding(name, table.name, f"PostgreSQL DDL lacks column(s) {', '.join(missing)}")
+            )
+    transpiled = transpiled_sqlite_error(ddl, "postgresql")
+    checked = (
+        f"parses as PostgreSQL ({parsed.statements} statements, {len(parsed.tables)} tables) "
+        "and creates the listed tables and columns"
+    )
+    if transpiled is None:
+        checked += "; its SQLite transpilation executes"
+    else:
+        findings.append(finding(name, where, f"transpiled to SQLite, {transpiled}", "warning"))
+    findings.append(
+        finding(
+            name,
+            where,
+            f"not executed on PostgreSQL ({why}); checked statically with sqlglot: {checked}",
+            "warning",
+        )
+    )
+    return findings
 
 
 @check("schema", "schema.migrations")

@@ -1,27 +1,113 @@
 """The `featureline` command: global options, error handling and exit codes.
 
 Exit codes: 0 done, 1 failure, 2 bad input, 3 waiting for review.
+
+Start-up is lazy: the command modules (and LangGraph behind them) are imported only when
+one of their commands runs, so ``featureline --help`` and ``--version`` answer at once.
+:data:`COMMANDS` lists every command with its one-line help; a test keeps it equal to the
+commands' own docstrings.
 """
 
 from __future__ import annotations
 
+import importlib
 import sqlite3
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
-from featureline.cli import commands_inspect, commands_run, commands_timetravel
+from featureline import __version__
 from featureline.cli.context import CliState
 from featureline.errors import FeaturelineError
-from featureline.logging import configure_logging
-from featureline.store import resolve_store_url, sqlite_problem
 from featureline.textsafe import printable
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    "run": ("commands_run", "Start a run of REQUEST through the pipeline."),
+    "resume": (
+        "commands_run",
+        "Continue a run from its last checkpoint (after a crash, an error or a budget stop).",
+    ),
+    "review": (
+        "commands_run",
+        "Answer a waiting gate (non-interactive, for scripts), then continue the run.",
+    ),
+    "runs": ("commands_inspect", "List the runs in the store, newest first."),
+    "status": (
+        "commands_inspect",
+        "Where a run stands: each step's status, and what waits for you.",
+    ),
+    "show": ("commands_inspect", "Show artifacts with their findings and review history."),
+    "history": ("commands_inspect", "Every attempt, review and checkpoint of a run, oldest first."),
+    "export": (
+        "commands_inspect",
+        "Write every step's artifact to DIR: markdown, SQL, OpenAPI, the service tree.",
+    ),
+    "graph": (
+        "commands_inspect",
+        "Print a pipeline: its stages, or the compiled graph as Mermaid.",
+    ),
+    "trace": (
+        "commands_inspect",
+        "Traceability: requirement -> component -> table -> endpoint -> test -> result.",
+    ),
+    "check": (
+        "commands_inspect",
+        "Re-run the checks on a run's stored artifacts (exit 1 when any reports an error).",
+    ),
+    "cost": (
+        "commands_inspect",
+        "What a run spent: tokens and cost by step, by model and by outcome.",
+    ),
+    "rewind": (
+        "commands_timetravel",
+        "Reopen STEP of a run in place; it and every step after it run again.",
+    ),
+    "fork": (
+        "commands_timetravel",
+        "Start a new run from RUN's approved artifacts, running --at STEP onward.",
+    ),
+    "diff": (
+        "commands_timetravel",
+        "Compare two attempts of a step, a run and its fork, or two runs, file by file.",
+    ),
+}
+"""Command -> (module under featureline.cli, one-line help), in the order help lists them."""
+
+
+def load_commands(module: str) -> dict[str, Any]:
+    """The click commands one command module registers (imports the module)."""
+    imported = importlib.import_module(f"featureline.cli.{module}")
+    sub = typer.Typer()
+    imported.register(sub)
+    group = typer.main.get_group(sub)
+    return dict(group.commands)
 
 
 class FeaturelineGroup(TyperGroup):
     """Turns any error into one line on stderr and an exit code: a FeaturelineError's own,
-    1 for anything unexpected. Tracebacks only with --debug."""
+    1 for anything unexpected. Tracebacks only with --debug. Commands load on first use."""
+
+    _listing = False
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module, short_help = entry
+        if self._listing:  # the group's --help: one line each, nothing imported
+            return TyperCommand(cmd_name, help=short_help, short_help=short_help)
+        return load_commands(module).get(cmd_name)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -34,6 +120,8 @@ class FeaturelineGroup(TyperGroup):
         except sqlite3.Error as exc:  # a database error the store did not see first
             if _debugging(ctx):
                 raise
+            from featureline.store import resolve_store_url, sqlite_problem
+
             store = resolve_store_url(ctx.obj.store if isinstance(ctx.obj, CliState) else None)
             typer.echo(f"error: store {printable(store)} {sqlite_problem(exc)}", err=True)
             raise typer.Exit(2) from None
@@ -51,6 +139,12 @@ class FeaturelineGroup(TyperGroup):
 def _debugging(ctx: Any) -> bool:
     state = ctx.obj if isinstance(ctx.obj, CliState) else None
     return state is not None and state.debug
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"featureline {__version__}")
+        raise typer.Exit(0)
 
 
 app = typer.Typer(
@@ -74,15 +168,21 @@ def main_options(
     log_json: Annotated[bool, typer.Option("--log-json", help="Log JSON lines to stderr.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every step event.")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print featureline's version and exit.",
+        ),
+    ] = False,
 ) -> None:
+    from featureline.logging import configure_logging
+
     level = "debug" if debug else ("info" if verbose or log_json else "warning")
     configure_logging(json_lines=log_json, level=level)
     ctx.obj = CliState(store=store, debug=debug)
-
-
-commands_run.register(app)
-commands_inspect.register(app)
-commands_timetravel.register(app)
 
 
 def main() -> None:

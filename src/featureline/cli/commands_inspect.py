@@ -4,27 +4,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
 
-from featureline.api import Workspace
-from featureline.artifacts import ArtifactRecord
 from featureline.cli.context import CliState
 from featureline.cli.progress import STATUS_STYLE
 from featureline.cli.safe import line, styled
-from featureline.errors import FeaturelineError, UserInputError
-from featureline.graph import compiled_graph
-from featureline.paths import default_agents_dir, resolve_pipeline_path
-from featureline.pipeline import load_pipeline
-from featureline.providers import make_specialist
-from featureline.render import render_markdown
+from featureline.errors import FeaturelineError, UnknownRunError, UserInputError
 from featureline.textsafe import printable
-from featureline.trace import build_trace
-from featureline.views import RunView, StepView
+
+if TYPE_CHECKING:  # the run machinery (LangGraph) loads only when a command needs it
+    from featureline.api import Workspace
+    from featureline.artifacts import ArtifactRecord
+    from featureline.views import RunView, StepView
 
 
 def register(app: typer.Typer) -> None:
@@ -39,8 +34,17 @@ def register(app: typer.Typer) -> None:
     app.command("cost")(cost_cmd)
 
 
-def _workspace(ctx: typer.Context) -> Workspace:
+def _workspace(ctx: typer.Context, run_id: str | None = None) -> Workspace:
+    """The store as a Workspace. Reading never creates a store: with none at the URL a
+    run-specific command fails with UnknownRunError, before anything is opened."""
+    from featureline.cli.readonly import store_is_missing
+
     state: CliState = ctx.obj
+    if run_id is not None and store_is_missing(state.store):
+        raise UnknownRunError(run_id)
+    from featureline.api import Workspace
+    from featureline.providers import make_specialist
+
     return Workspace(make_specialist("builtin"), store=state.store)
 
 
@@ -50,13 +54,20 @@ def _styled(status: str) -> Text:
 
 def list_runs(ctx: typer.Context) -> None:
     """List the runs in the store, newest first."""
+    from featureline.cli.readonly import store_is_missing
+
     state: CliState = ctx.obj
-    with _workspace(ctx) as workspace:  # one connection for every run's totals
-        runs = workspace.runs()
+    if store_is_missing(state.store):
+        state.console.print("no runs yet: start one with `featureline run REQUEST`")
+        return
+    from featureline.store import open_store
+
+    with open_store(state.store) as store:  # one connection; no graph compiled per run
+        runs = store.runs.list()
         if not runs:
             state.console.print("no runs yet: start one with `featureline run REQUEST`")
             return
-        facts = {info.run_id: _facts(workspace, info.run_id, info.status) for info in runs}
+        spend = {info.run_id: _spend(store.checkpointer, info.run_id) for info in runs}
     table = Table(show_edge=False)
     for column in (
         "run",
@@ -71,11 +82,11 @@ def list_runs(ctx: typer.Context) -> None:
     ):
         table.add_column(column)
     for info in runs:
-        tokens, cost, status_now = facts[info.run_id]
+        tokens, cost = spend[info.run_id]
         table.add_row(
             info.run_id,
             info.title,
-            status_now,
+            info.status,
             info.pipeline,
             info.provider,
             tokens,
@@ -94,14 +105,17 @@ def lineage(options: dict[str, object]) -> str:
     return f"{origin.get('run_id')} at {origin.get('at')}"
 
 
-def _facts(workspace: Workspace, run_id: str, indexed: str) -> tuple[str, str, str]:
-    """(tokens, cost, status) of a run for the runs table, from its state: a run killed
-    after its last checkpoint is done, not stopped. Blank spend when it cannot be read."""
+def _spend(checkpointer: Any, run_id: str) -> tuple[str, str]:
+    """(tokens, cost) of a run for the runs table; blank when it cannot be read."""
+    from featureline.spend import run_spend
+
     try:
-        view = workspace.status(run_id)
-    except FeaturelineError:
-        return "", "", indexed
-    return str(view.usage.total_tokens), f"${view.cost_usd:.4f}", view.status
+        spent = run_spend(checkpointer, run_id)
+    except (FeaturelineError, ValueError, KeyError, TypeError):
+        return "", ""
+    if spent is None:
+        return "0", "$0.0000"
+    return str(spent[0]), f"${spent[1]:.4f}"
 
 
 def _steps_table(view: RunView) -> Table:
@@ -137,7 +151,7 @@ def _steps_table(view: RunView) -> Table:
 def status(ctx: typer.Context, run_id: Annotated[str, typer.Argument(help="The run.")]) -> None:
     """Where a run stands: each step's status, and what waits for you."""
     state: CliState = ctx.obj
-    view = _workspace(ctx).status(run_id, count_checkpoints=True)
+    view = _workspace(ctx, run_id).status(run_id, count_checkpoints=True)
     console = state.console
     console.print(
         line(
@@ -189,7 +203,7 @@ def show(
 ) -> None:
     """Show artifacts with their findings and review history."""
     state: CliState = ctx.obj
-    view = _workspace(ctx).status(run_id)
+    view = _workspace(ctx, run_id).status(run_id)
     steps = [_find_step(view, step)] if step else view.steps
     if as_json:
         typer.echo(
@@ -226,6 +240,10 @@ def show(
         )
         artifact = step_view.artifact() if attempt is None else None
         if artifact is not None:
+            from rich.markdown import Markdown
+
+            from featureline.render import render_markdown
+
             console.print(Markdown(printable(render_markdown(artifact))))
         else:
             typer.echo(json.dumps(record.artifact, indent=2, default=str))
@@ -282,7 +300,7 @@ def _step_json(step: StepView, attempt: int | None) -> dict[str, object]:
 def history(ctx: typer.Context, run_id: Annotated[str, typer.Argument(help="The run.")]) -> None:
     """Every attempt, review and checkpoint of a run, oldest first."""
     state: CliState = ctx.obj
-    workspace = _workspace(ctx)
+    workspace = _workspace(ctx, run_id)
     view = workspace.status(run_id)
     console = state.console
     attempts = Table(title="attempts", show_edge=False)
@@ -358,7 +376,7 @@ def export_cmd(
 ) -> None:
     """Write every step's artifact to DIR: markdown, SQL, OpenAPI, the service tree."""
     state: CliState = ctx.obj
-    written = _workspace(ctx).export(run_id, directory, force=force)
+    written = _workspace(ctx, run_id).export(run_id, directory, force=force)
     state.console.print(f"exported {len(written)} files to {directory}")
     root = directory.resolve()
     for path in written:
@@ -379,6 +397,9 @@ def graph_cmd(
 ) -> None:
     """Print a pipeline: its stages, or the compiled graph as Mermaid."""
     from featureline.agents import load_agents
+    from featureline.graph import compiled_graph
+    from featureline.paths import default_agents_dir, resolve_pipeline_path
+    from featureline.pipeline import load_pipeline
 
     state: CliState = ctx.obj
     spec = load_pipeline(resolve_pipeline_path(graph))
@@ -405,7 +426,9 @@ def graph_cmd(
 def trace_cmd(ctx: typer.Context, run_id: Annotated[str, typer.Argument(help="The run.")]) -> None:
     """Traceability: requirement -> component -> table -> endpoint -> test -> result."""
     state: CliState = ctx.obj
-    rows = build_trace(_workspace(ctx).artifacts(run_id))
+    from featureline.trace import build_trace
+
+    rows = build_trace(_workspace(ctx, run_id).artifacts(run_id))
     if not rows:
         raise UserInputError(f"run {run_id} has no requirements artifact yet")
     table = Table(show_edge=False, title=f"traceability of {run_id}")
@@ -435,7 +458,7 @@ def check_cmd(
 ) -> None:
     """Re-run the checks on a run's stored artifacts (exit 1 when any reports an error)."""
     state: CliState = ctx.obj
-    workspace = _workspace(ctx)
+    workspace = _workspace(ctx, run_id)
     view = workspace.status(run_id)
     steps = [_find_step(view, step)] if step else view.steps
     results = workspace.recheck(run_id, [s.id for s in steps], verify=verify)
@@ -464,7 +487,7 @@ def cost_cmd(
 ) -> None:
     """What a run spent: tokens and cost by step, by model and by outcome."""
     state: CliState = ctx.obj
-    view = _workspace(ctx).status(run_id)
+    view = _workspace(ctx, run_id).status(run_id)
     ledger = view.ledger
     if as_json:
         typer.echo(

@@ -13,20 +13,25 @@ from typing import Annotated
 import typer
 import yaml
 
+from featureline.agents import AgentCollection, AgentSpec
+from featureline.agentswap import swap_agents
 from featureline.api import Pipeline, Workspace
 from featureline.cli.context import CliState
 from featureline.cli.outcome import report_outcome
 from featureline.cli.progress import ProgressBoard
+from featureline.cli.readonly import store_is_missing
 from featureline.cli.safe import SafeConsole, line, styled
 from featureline.engine import RunOptions, planned_models
-from featureline.errors import ReviewError, RunLockedError
+from featureline.errors import ReviewError, RunLockedError, UnknownRunError
 from featureline.export import check_export_target
-from featureline.pipeline import GatePolicy
+from featureline.graph import required_agents
+from featureline.pipeline import GatePolicy, PipelineSpec
 from featureline.providers import PROVIDERS, Specialist, make_specialist
 from featureline.request import read_request
 from featureline.safeyaml import load_yaml
 from featureline.sandbox import Sandbox
 from featureline.store import open_store, resolve_store_url
+from featureline.textsafe import printable
 
 ProviderOption = Annotated[
     str | None,
@@ -70,7 +75,20 @@ def run(
         str | None, typer.Option("--graph", help="Pipeline YAML file or shipped name.")
     ] = None,
     agents: Annotated[
-        Path | None, typer.Option("--agents", help="Folder of agent .md files.")
+        Path | None,
+        typer.Option("--agents", help="Folder of agent .md files (searched recursively)."),
+    ] = None,
+    agent: Annotated[
+        Path | None,
+        typer.Option("--agent", help="Agent file (.md) that does every step of this run."),
+    ] = None,
+    reviewer: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--reviewer",
+            help="Agent file that reviews every critic-gated step instead of the default "
+            "reviewers (repeatable).",
+        ),
     ] = None,
     gates: Annotated[
         GatePolicy | None,
@@ -126,6 +144,11 @@ def run(
         max_cost=_decimal(max_cost),
         prices=prices,
     )
+    pipeline.spec, pipeline.agents = swap_agents(
+        pipeline.spec, pipeline.agents, agent, reviewer or ()
+    )
+    for warning in agent_warnings(pipeline.agents, pipeline.spec, gates):
+        typer.echo(f"warning: {printable(warning)}", err=True)
     options = RunOptions(
         spec=pipeline.spec,
         agents=pipeline.agents,
@@ -156,12 +179,20 @@ def resume(
             "--max-cost", min=0.0, help="A new budget in USD for the run (e.g. to raise it)."
         ),
     ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            help="Claude model id or alias for every remaining call of the run (e.g. after "
+            "a stop on a model the API does not know).",
+        ),
+    ] = None,
     builtin_delay: DelayOption = 0.0,
 ) -> None:
     """Continue a run from its last checkpoint (after a crash, an error or a budget stop)."""
     state: CliState = ctx.obj
     refuse_if_held(state, run_id)
-    specialist = _specialist_for_run(state, run_id, provider, builtin_delay)
+    specialist = _specialist_for_run(state, run_id, provider, builtin_delay, model)
     workspace = Workspace(specialist, store=state.store)
     view = workspace.status(run_id)
     board = ProgressBoard.continuing(view, state.console)
@@ -251,6 +282,8 @@ def review(
 def refuse_if_held(state: CliState, run_id: str) -> None:
     """The one-line refusal before anything is printed when another live process holds the
     run (the engine's lease decides anyway; this only keeps the refusal alone on screen)."""
+    if store_is_missing(state.store):  # never create a store to look for a run
+        raise UnknownRunError(run_id)
     with open_store(resolve_store_url(state.store)) as store:
         holder = store.runs.leases.holder(run_id)
     if holder is not None and holder.alive():
@@ -293,15 +326,32 @@ def describe_specialist(specialist: Specialist, options: RunOptions) -> str:
 
 
 def _specialist_for_run(
-    state: CliState, run_id: str, provider: str | None, delay_s: float
+    state: CliState,
+    run_id: str,
+    provider: str | None,
+    delay_s: float,
+    pinned_model: str | None = None,
 ) -> Specialist:
     """``--provider``, else the provider the run was started with (when it is one we can
     make), else the default; so a resume never switches provider behind the user's back."""
+    if store_is_missing(state.store):  # never create a store to look for a run
+        raise UnknownRunError(run_id)
     if provider is None:
         with open_store(resolve_store_url(state.store)) as store:
             recorded = store.runs.get(run_id).provider
         provider = recorded if recorded in PROVIDERS else None
-    return make_specialist(provider, delay_s=delay_s)
+    return make_specialist(provider, delay_s=delay_s, pinned_model=pinned_model)
+
+
+def agent_warnings(
+    agents: dict[str, AgentSpec], spec: PipelineSpec, gates: GatePolicy | None
+) -> list[str]:
+    """What the user should know about the agents: folder problems (a duplicated name, a
+    file that did not load) and the warnings of the agents this run uses."""
+    used = required_agents(spec, gates)
+    lines = list(agents.problems) if isinstance(agents, AgentCollection) else []
+    lines += [w for name in sorted(used) if name in agents for w in agents[name].warnings]
+    return lines
 
 
 def _decimal(value: float | None) -> Decimal | None:

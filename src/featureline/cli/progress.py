@@ -1,21 +1,31 @@
-"""Live progress of a run: one row per step with status, attempt, duration and tokens."""
+"""Live progress of a run: one row per step with status, attempt, duration and tokens.
+
+On a terminal the table redraws eight times a second: a step's timer runs while it is
+produced, checked, run in the sandbox or reviewed, and its token count grows while the
+answer streams (:mod:`featureline.activity`). SDK retries and a step's error are shown the
+moment they happen (as lines when the output is not a terminal), not when the step's
+siblings finish.
+"""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from featureline import activity
 from featureline.cli.safe import line, styled
-from featureline.engine import ProgressEvent, RunOptions
-from featureline.pipeline import PipelineSpec
-from featureline.views import RunView
+
+if TYPE_CHECKING:  # the run machinery loads only when a run is shown
+    from featureline.engine import ProgressEvent
+    from featureline.pipeline import PipelineSpec
+    from featureline.views import RunView
 
 STATUS_STYLE = {
     "pending": "dim",
@@ -50,6 +60,8 @@ class ProgressBoard:
     console: Console
     rows: dict[str, StepRow] = field(default_factory=dict)
     live: Live | None = None
+    _listening: Any = None
+    _shown: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.rows:
@@ -58,6 +70,8 @@ class ProgressBoard:
     @classmethod
     def continuing(cls, view: RunView, console: Console) -> ProgressBoard:
         """A board for a resumed or reviewed run, starting from where each step stands."""
+        from featureline.engine import RunOptions
+
         spec = RunOptions.from_json(view.info.options).spec
         rows = {
             step.id: StepRow(
@@ -72,17 +86,35 @@ class ProgressBoard:
         return cls(spec, console, rows)
 
     def __enter__(self) -> ProgressBoard:
+        activity.reset()
+        self._listening = activity.listening(self._on_activity)
+        self._listening.__enter__()
         if self.console.is_terminal:
+            # the renderable redraws itself on every refresh: timers tick between events
             self.live = Live(
-                self.table(), console=self.console, refresh_per_second=8, transient=False
+                _LiveTable(self), console=self.console, refresh_per_second=8, transient=False
             )
             self.live.__enter__()
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        if self._listening is not None:
+            self._listening.__exit__(*exc)
+            self._listening = None
         if self.live is not None:
             self.live.update(self.table())
             self.live.__exit__(*exc)
+
+    def _on_activity(self, step: str, now: activity.StepActivity) -> None:
+        """Retries and errors as lines at once when there is no live table to show them."""
+        if self.live is not None or step not in self.rows:
+            return
+        error, retries = self._shown.get(step, ("", 0))
+        if now.error and now.error != error:
+            self.console.print(Text(f"{'error':>15}  {step:<15} {now.error}"))
+        elif now.note and now.retries != retries:
+            self.console.print(Text(f"{'retry':>15}  {step:<15} {now.note}"))
+        self._shown[step] = (now.error, now.retries)
 
     def __call__(self, event: ProgressEvent) -> None:
         row = self.rows.get(event.step)
@@ -101,7 +133,7 @@ class ProgressBoard:
         else:
             self._apply(row, event)
         if self.live is not None:
-            self.live.update(self.table())
+            self.live.refresh()
         elif row.status != before and row.status not in {"running", "checking", "reviewing"}:
             self.console.print(self.line(event.step, row))
 
@@ -154,18 +186,59 @@ class ProgressBoard:
         )
 
     def table(self) -> Table:
+        """The board now: running timers include the time since the node started, token
+        counts include what is streaming, and the last retry or error is shown beside."""
         table = Table(title=f"pipeline {self.spec.name}", show_edge=False)
-        for column in ("step", "status", "attempt", "duration", "tokens", "cost", "errors"):
+        for column in (
+            "step",
+            "status",
+            "attempt",
+            "duration",
+            "tokens",
+            "cost",
+            "errors",
+            "now",
+        ):
             table.add_column(column)
+        live = activity.snapshot()
+        clock = time.monotonic()
         for step_id, row in self.rows.items():
             style = STATUS_STYLE.get(row.status, "")
+            now = live.get(step_id)
+            running = row.started is not None
+            duration = row.duration_s + (clock - row.started if row.started is not None else 0)
+            streaming = now.streamed_tokens if now is not None and now.phase and running else 0
             table.add_row(
                 step_id,
                 styled(row.status, style),
                 str(row.attempt or ""),
-                f"{row.duration_s:.2f}s" if row.attempt else "",
-                str(row.tokens) if row.attempt else "",
+                f"{duration:.2f}s" if row.attempt or running else "",
+                str(row.tokens + streaming) if row.attempt or streaming else "",
                 f"${row.cost:.4f}" if row.cost else "",
                 str(row.errors) if row.errors else "",
+                Text(_now_note(now, running)),
             )
         return table
+
+
+def _now_note(now: activity.StepActivity | None, running: bool) -> str:
+    """What the step is doing: its error, the last retry, or streaming."""
+    if now is None:
+        return ""
+    if now.error:
+        return f"error: {now.error}"[:120]
+    if now.note and running:
+        return f"retry {now.retries}: {now.note}"[:120]
+    if now.phase and running and now.streamed_tokens:
+        return f"streaming (~{now.streamed_tokens} tokens)"
+    return ""
+
+
+class _LiveTable:
+    """A renderable that asks the board for a fresh table each time Live redraws."""
+
+    def __init__(self, board: ProgressBoard) -> None:
+        self.board = board
+
+    def __rich__(self) -> Table:
+        return self.board.table()

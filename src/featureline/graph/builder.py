@@ -99,11 +99,13 @@ def restart_command(state: RunState, budget: Decimal | None = None) -> Command[A
 
 
 def build_graph(
-    spec: PipelineSpec, gate_override: GatePolicy | None = None
+    spec: PipelineSpec, gate_override: GatePolicy | None = None, *, declare_context: bool = True
 ) -> StateGraph[RunState, RunContext, RunState, RunState]:
-    """The uncompiled graph of ``spec``; run it with a :class:`RunContext` as context."""
+    """The uncompiled graph of ``spec``; run it with a :class:`RunContext` as context.
+    ``declare_context=False`` for LangGraph Server, which would build the context from the
+    request's JSON: its nodes then use the default context the server configured."""
     graph: StateGraph[RunState, RunContext, RunState, RunState] = StateGraph(
-        RunState, context_schema=RunContext
+        RunState, context_schema=RunContext if declare_context else None
     )
     graph.add_node(DISPATCH, DispatchNode(spec), destinations=(*spec.step_ids, END))
     graph.add_edge(START, DISPATCH)

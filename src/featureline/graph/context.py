@@ -46,11 +46,26 @@ class RunContext:
     blobs: ArtifactStore | None = None
 
 
-@functools.cache
+_configured_default: RunContext | None = None
+
+
+def use_default_context(context: RunContext) -> None:
+    """Set what nodes use when invoked without a context (LangGraph Server configures its
+    specialist, agents and model this way, from its environment)."""
+    global _configured_default
+    _configured_default = context
+
+
 def default_context() -> RunContext:
     """What nodes use when a graph is invoked without a context (LangGraph Server, a bare
-    ``invoke``): the offline builtin specialist and critic, the shipped agents, no sandbox
-    (the findings say so) and artifacts inline in the state."""
+    ``invoke``): as configured by :func:`use_default_context`, else the offline builtin
+    specialist and critic, the shipped agents, no sandbox (the findings say so) and
+    artifacts inline in the state."""
+    return _configured_default or _builtin_context()
+
+
+@functools.cache
+def _builtin_context() -> RunContext:
     from featureline.agents import load_agents
     from featureline.paths import default_agents_dir
     from featureline.providers.builtin import BuiltinSpecialist
@@ -132,6 +147,9 @@ def build_task(
             else None
         ),
         model=step.model or ctx.model,
+        budget_usd=budget_of(state),  # budget reservation (featureline.budget)
+        spent_usd=Ledger.from_json(state.get("ledger", [])).total_cost,
+        prices=ctx.prices,
     )
 
 
@@ -158,6 +176,11 @@ def price(
         first_index=done + pending + 1,
     )
     return [e.model_dump(mode="json") for e in entries]
+
+
+def stop_status(exc: Exception) -> StepStatus:
+    """A provider that refused a call to stay within budget stops the step ``over_budget``."""
+    return "over_budget" if isinstance(exc, BudgetExceededError) else "errored"
 
 
 def stop(

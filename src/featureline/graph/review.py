@@ -15,7 +15,15 @@ from langgraph.types import Command
 from featureline.artifacts import ARTIFACT_TYPES
 from featureline.errors import FeaturelineError
 from featureline.gates import ReviewRecord
-from featureline.graph.context import RunContext, build_task, context_of, over_budget, price, stop
+from featureline.graph.context import (
+    RunContext,
+    build_task,
+    context_of,
+    over_budget,
+    price,
+    stop,
+    stop_status,
+)
 from featureline.graph.names import CRITIC_PREFIX, gate_node_name
 from featureline.logging import get_logger
 from featureline.pipeline import PipelineSpec, StepSpec
@@ -70,7 +78,7 @@ class ReviewNode:
                     log.warning("review.errored", reviewer=name, error=str(exc))
                     entries += price(state, ctx, step, attempt, paid, len(entries))
                     update = {"reviews": new_reviews, "ledger": entries}
-                    return stop(st, step, "errored", str(exc), "review", update)
+                    return stop(st, step, stop_status(exc), str(exc), "review", update)
                 if isinstance(ctx.critic, CallReporting):
                     calls = ctx.critic.calls_for(
                         state["run_id"], step.id, attempt, f"review:{name}"

@@ -27,6 +27,7 @@ from featureline.graph.context import (
     over_budget,
     price,
     stop,
+    stop_status,
     store_record,
 )
 from featureline.graph.names import check_node_name
@@ -74,7 +75,9 @@ class StepNode:
                 raise
             log.warning("step.errored", error=str(exc), calls=len(paid))
             entries = price(state, ctx, step, attempt, paid)
-            return stop(st, step, "errored", str(exc), "produce", {"ledger": entries}, attempt)
+            return stop(
+                st, step, stop_status(exc), str(exc), "produce", {"ledger": entries}, attempt
+            )
         except Exception as exc:
             raise ProviderError(specialist.name, step.id, repr(exc)) from exc
         finished = datetime.now(UTC)

@@ -17,10 +17,15 @@ def default_provider() -> str:
 
 
 def make_specialist(
-    name: str | None = None, *, delay_s: float = 0.0, model: str | None = None
+    name: str | None = None,
+    *,
+    delay_s: float = 0.0,
+    model: str | None = None,
+    pinned_model: str | None = None,
 ) -> Specialist:
     """The specialist for a provider name; ``None`` picks the default (:func:`default_provider`).
-    ``model`` is the ``--model`` override for Claude (steps' own ``model:`` still win)."""
+    ``model`` is the ``--model`` override for Claude (steps' own ``model:`` still win);
+    ``pinned_model`` (``resume --model``) is used for every call."""
     chosen = name or default_provider()
     if chosen == "builtin":
         from featureline.providers.builtin import BuiltinSpecialist
@@ -30,7 +35,7 @@ def make_specialist(
     if chosen == "anthropic":
         from featureline.providers.anthropic import AnthropicSpecialist
 
-        return AnthropicSpecialist(model=model)
+        return AnthropicSpecialist(model=model, pinned_model=pinned_model)
     raise UserInputError(f"unknown provider {chosen!r} (available: {', '.join(PROVIDERS)})")
 
 

@@ -29,13 +29,22 @@ import anthropic
 from anthropic.types import Message, MessageParam, OutputConfigParam, TextBlockParam
 from pydantic import BaseModel, ValidationError
 
+from featureline import activity
 from featureline.agents import AgentSpec
 from featureline.artifacts import ARTIFACT_TYPES, Artifact, TestingArtifact, Usage
+from featureline.budget import BudgetBook, BudgetReservationError, Reservation
 from featureline.errors import FeaturelineError, ProviderError, UserInputError
 from featureline.ledger import CallOutcome, CallRecord
-from featureline.models import MODEL_ENV, resolve_model
-from featureline.pricing import PriceTable, estimate_cost_usd
+from featureline.models import MODEL_ENV, output_limit, resolve_model
+from featureline.pricing import (
+    PriceTable,
+    UnknownModelPriceError,
+    cost_usd,
+    default_prices,
+    estimate_cost_usd,
+)
 from featureline.providers.base import StepResult, StepTask
+from featureline.providers.cachegate import DEFAULT_WAIT_S, PrefixGate, prefix_keys
 from featureline.providers.prompts import (
     Prompt,
     build_review_prompt,
@@ -65,8 +74,11 @@ MAX_TOKENS: Final[dict[str, int]] = {
     "review": 4_000,
 }
 """Output budget per artifact kind (a budget, not a target: billing counts what is used)."""
-MAX_TOKENS_CEILING: Final = 64_000
-"""A re-ask after ``max_tokens`` doubles the budget up to this (the current models' limit)."""
+MIN_USEFUL_OUTPUT: Final = 1_024
+"""A call whose affordable ``max_tokens`` falls below this is not sent (budget stop)."""
+INPUT_CHARS_PER_TOKEN_BOUND: Final = 2
+"""Reservations count at least one input token per 2 bytes of request (real text averages
+3.5-4), all of it at the cache-write price: an upper bound, not an estimate."""
 NONSTREAMING_MAX_TOKENS: Final = 16_000
 """Above this output budget we stream: the SDK refuses non-streaming calls whose expected
 time passes 10 minutes (max_tokens > ~21,333 at its 128k-tokens-per-hour estimate)."""
@@ -341,6 +353,8 @@ class AnthropicSpecialist:
         timeout: float | None = None,
         max_validation_retries: int = 2,
         max_tokens: dict[str, int] | None = None,
+        cache_wait_s: float = DEFAULT_WAIT_S,
+        pinned_model: str | None = None,
     ) -> None:
         key = api_key or os.environ.get(API_KEY_ENV) or ""
         if not key.strip():
@@ -356,6 +370,11 @@ class AnthropicSpecialist:
             )
         self.base_url = resolved_url
         self.model_override = model or os.environ.get(MODEL_ENV) or None
+        self.pinned_model = (
+            resolve_model(pinned_model, None, None) if pinned_model is not None else None
+        )
+        """``resume --model``: this model for every call, over the run's and the steps' own
+        (a run stopped by a model the API does not know can continue on another)."""
         self.max_retries = max_retries
         self.max_validation_retries = max_validation_retries
         self.max_tokens = {**MAX_TOKENS, **(max_tokens or {})}
@@ -363,9 +382,16 @@ class AnthropicSpecialist:
         if timeout is not None:
             options["timeout"] = timeout
         self._client = anthropic.Anthropic(
-            api_key=key.strip(), base_url=base_url, max_retries=max_retries, **options
+            api_key=key.strip(),
+            base_url=base_url,
+            max_retries=max_retries,
+            http_client=anthropic.DefaultHttpxClient(event_hooks={"response": [_report_retryable]}),
+            **options,
         )
         self._lock = threading.Lock()
+        self.budgets = BudgetBook()
+        self._cache_gate = PrefixGate(cache_wait_s)
+        self._output_limits: dict[str, int] = {}
         self._last_calls: OrderedDict[tuple[str, str, int, str], tuple[CallRecord, ...]] = (
             OrderedDict()
         )
@@ -374,6 +400,8 @@ class AnthropicSpecialist:
 
     def model_for(self, task: StepTask, agent: AgentSpec | None = None) -> str:
         """Step override > --model/FEATURELINE_MODEL > the agent's ``model:`` > default."""
+        if self.pinned_model is not None:
+            return self.pinned_model
         return resolve_model(self.model_override, (agent or task.agent).model, task.model)
 
     def produce(self, task: StepTask) -> AnthropicStepResult:
@@ -392,8 +420,9 @@ class AnthropicSpecialist:
     # -- Critic ---------------------------------------------------------------------------
 
     def review(self, task: StepTask, artifact: Artifact, reviewer: AgentSpec) -> Review:
-        """The reviewer agent's verdict; its calls are kept under purpose ``review:<name>``."""
-        model = resolve_model(self.model_override, reviewer.model, None)
+        """The reviewer agent's verdict; its calls are kept under purpose ``review:<name>``.
+        ``--model`` applies to reviewers too (:func:`review_model`)."""
+        model = self.pinned_model or review_model(self.model_override, reviewer, task)
         prompt = build_review_prompt(task, artifact, reviewer)
         review, _ = self._ask(
             prompt, Review, model, task, kind="review", purpose=f"review:{reviewer.name}"
@@ -417,9 +446,30 @@ class AnthropicSpecialist:
         return estimate_cost_usd(
             self.model_for(task),
             input_tokens,
-            self.max_tokens.get(task.kind, NONSTREAMING_MAX_TOKENS),
+            min(
+                self.max_tokens.get(task.kind, NONSTREAMING_MAX_TOKENS),
+                output_limit(self.model_for(task)),
+            ),
             prices,
         )
+
+    def output_limit(self, model: str) -> int:
+        """The largest ``max_tokens`` ``model`` accepts: the Models API's answer when it has
+        one (asked once per model), else the table in :mod:`featureline.models`."""
+        with self._lock:
+            known = self._output_limits.get(model)
+        if known is not None:
+            return known
+        limit = output_limit(model)
+        try:
+            info = self._client.with_options(max_retries=0, timeout=10.0).models.retrieve(model)
+            if isinstance(info.max_tokens, int) and info.max_tokens > 0:
+                limit = info.max_tokens
+        except anthropic.AnthropicError:
+            pass  # no Models API here (a proxy, an old gateway): the table's value stands
+        with self._lock:
+            self._output_limits[model] = limit
+        return limit
 
     # -- the call loop ----------------------------------------------------------------------
 
@@ -434,18 +484,47 @@ class AnthropicSpecialist:
         purpose: str,
     ) -> tuple[A, tuple[CallRecord, ...]]:
         """Call until an answer validates, re-asking with the reason at most
-        ``max_validation_retries`` times; every call is recorded, also on failure."""
+        ``max_validation_retries`` times; every call is recorded, also on failure, and every
+        call reserves its worst case from the run's budget before it is sent."""
+        with activity.working_on(
+            task.step, "asking the model" if purpose == "produce" else purpose
+        ):
+            try:
+                return self._ask_all(prompt, output_type, model, task, kind=kind, purpose=purpose)
+            except FeaturelineError as exc:
+                activity.failed(str(exc), task.step)
+                raise
+
+    def _ask_all(
+        self,
+        prompt: Prompt,
+        output_type: type[A],
+        model: str,
+        task: StepTask,
+        *,
+        kind: str,
+        purpose: str,
+    ) -> tuple[A, tuple[CallRecord, ...]]:
         key = (task.run_id, task.step, task.attempt, purpose)
         schema = output_schema(output_type)
-        max_tokens = self.max_tokens.get(kind, NONSTREAMING_MAX_TOKENS)
+        limit = self.output_limit(model)
+        max_tokens = min(self.max_tokens.get(kind, NONSTREAMING_MAX_TOKENS), limit)
+        self.budgets.sync(task.run_id, task.budget_usd, task.spent_usd)
         calls: list[CallRecord] = []
         current = prompt
         try:
             for number in range(self.max_validation_retries + 1):
                 last = number == self.max_validation_retries
+                call_max, reservation = self._reserve(
+                    current, schema, model, max_tokens, task, calls
+                )
                 try:
-                    reply = self._call(current, schema, model, max_tokens, kind)
+                    reply = self._call(current, schema, model, call_max, kind)
                 except anthropic.AnthropicError as exc:
+                    if _outcome_unknown(exc):
+                        calls.append(self._possibly_billed(model, reservation, task, exc, purpose))
+                    else:
+                        self.budgets.settle(reservation, Decimal(0))
                     raise map_sdk_error(
                         exc,
                         step=task.step,
@@ -454,7 +533,11 @@ class AnthropicSpecialist:
                         max_retries=self.max_retries,
                         calls=calls,
                     ) from exc
-                value, outcome, reason = _judge(reply, output_type, max_tokens)
+                except BaseException as exc:  # interrupted mid-flight: it may have been billed
+                    calls.append(self._possibly_billed(model, reservation, task, exc, purpose))
+                    raise
+                self.budgets.settle(reservation, self._cost(model, reply.usage, task))
+                value, outcome, reason = _judge(reply, output_type, call_max)
                 if value is not None:
                     calls.append(self._record(model, reply, "ok", "", purpose))
                     return value, tuple(calls)
@@ -470,16 +553,103 @@ class AnthropicSpecialist:
                         calls=calls,
                     )
                 if outcome == "max_tokens":
-                    max_tokens = min(max_tokens * 2, MAX_TOKENS_CEILING)
+                    max_tokens = min(max_tokens * 2, limit)
                 current = prompt.with_block(reask_block(number + 1, reason))
             raise AssertionError("unreachable")  # pragma: no cover
         finally:
             self._remember(key, tuple(calls))
 
+    def _reserve(
+        self,
+        prompt: Prompt,
+        schema: dict[str, Any],
+        model: str,
+        max_tokens: int,
+        task: StepTask,
+        calls: list[CallRecord],
+    ) -> tuple[int, Reservation]:
+        """(max_tokens for this call, its reservation): the worst case — every input token
+        written to the cache, every output token used — set aside before the call is sent.
+        When the whole output budget does not fit what is left, the call gets the largest
+        ``max_tokens`` that does (at least :data:`MIN_USEFUL_OUTPUT`), else it is refused."""
+        input_bound = input_token_bound(prompt, schema)
+        table = task.prices or default_prices()
+        if task.budget_usd is None:  # nothing to hold; the worst case is kept for a lost call
+            try:
+                price = table.price_for(model)
+            except UnknownModelPriceError:
+                return max_tokens, self.budgets.reserve(task.run_id, task.step, Decimal(0))
+        price = table.price_for(model)
+        per = Decimal(table.per_tokens)
+        input_cost = input_bound * max(price.input, price.cache_write) / per
+        call_max = max_tokens
+        remaining = self.budgets.remaining(task.run_id)
+        if remaining is not None and price.output > 0:
+            affordable = int((remaining - input_cost) * per / price.output)
+            call_max = min(max_tokens, affordable)
+            if call_max < min(MIN_USEFUL_OUTPUT, max_tokens):
+                worst = input_cost + max_tokens * price.output / per
+                assert task.budget_usd is not None
+                raise BudgetReservationError(
+                    task.run_id,
+                    task.step,
+                    task.budget_usd - remaining,
+                    worst,
+                    task.budget_usd,
+                    tuple(calls),
+                )
+        worst_case = input_cost + call_max * price.output / per
+        try:
+            return call_max, self.budgets.reserve(task.run_id, task.step, worst_case)
+        except BudgetReservationError as exc:  # a sibling reserved first
+            exc.calls = tuple(calls)
+            raise
+
+    def _cost(self, model: str, usage: Usage, task: StepTask) -> Decimal:
+        """What a finished call cost, for the budget book (only runs with a budget price it)."""
+        return cost_usd(model, usage, task.prices) if task.budget_usd is not None else Decimal(0)
+
+    def _possibly_billed(
+        self,
+        model: str,
+        reservation: Reservation,
+        task: StepTask,
+        exc: BaseException,
+        purpose: str,
+    ) -> CallRecord:
+        """A call whose outcome is unknown: its worst case stays spent, and the ledger says
+        it may have been billed."""
+        self.budgets.settle(reservation, reservation.amount)
+        return CallRecord(
+            model=model,
+            usage=Usage(),
+            outcome="unknown",
+            detail=(
+                f"possibly billed: {type(exc).__name__} before the answer arrived; "
+                f"its worst case (${reservation.amount:.4f}) is counted"
+            ),
+            purpose=purpose,
+            cost_usd=reservation.amount,
+        )
+
     def _call(
         self, prompt: Prompt, schema: dict[str, Any], model: str, max_tokens: int, kind: str
     ) -> _Reply:
-        """One API call (the SDK retries transient HTTP failures inside it)."""
+        """One API call (the SDK retries transient HTTP failures inside it); it waits first
+        for a sibling that is writing the cache prefix it can read (:mod:`.cachegate`)."""
+        keys, marks = prefix_keys(model, prompt)
+        with self._cache_gate.turn(keys, marks) as started:
+            return self._send(prompt, schema, model, max_tokens, kind, started)
+
+    def _send(
+        self,
+        prompt: Prompt,
+        schema: dict[str, Any],
+        model: str,
+        max_tokens: int,
+        kind: str,
+        started: threading.Event,
+    ) -> _Reply:
         system, messages = render_request(prompt)
         output_config: OutputConfigParam = {"format": {"type": "json_schema", "schema": schema}}
         streaming = should_stream(kind, max_tokens)
@@ -508,6 +678,11 @@ class AnthropicSpecialist:
                     messages=messages,
                     output_config=output_config,
                 ) as stream:
+                    started.set()  # the answer has begun: its cache entry is readable
+                    received = 0
+                    for text in stream.text_stream:  # live progress: ~4 characters a token
+                        received += len(text)
+                        activity.streamed(received // 4)
                     message = stream.get_final_message()
                     request_id = stream.request_id
         except json.JSONDecodeError:  # a 200 whose body is not JSON: the SDK raises it raw
@@ -533,6 +708,39 @@ class AnthropicSpecialist:
             self._last_calls.move_to_end(key)
             while len(self._last_calls) > _LAST_CALLS_KEPT:
                 self._last_calls.popitem(last=False)
+
+
+_RETRYABLE: Final = frozenset({408, 409, 429})
+
+
+def _report_retryable(response: Any) -> None:
+    """httpx response hook: an answer the SDK retries is shown as it happens."""
+    status = int(getattr(response, "status_code", 0))
+    if status in _RETRYABLE or status >= 500:
+        activity.retrying(f"HTTP {status} from the API; the SDK retries it (up to its limit)")
+
+
+def review_model(override: str | None, reviewer: AgentSpec, task: StepTask) -> str:
+    """A reviewer's model: ``--model`` (the override, else the model the task carries: the
+    step's ``model:`` or the run's ``--model``) beats the reviewer file's ``model:``, so a
+    run on one model reviews on it too."""
+    return resolve_model(override or task.model, reviewer.model, None)
+
+
+def input_token_bound(prompt: Prompt, schema: dict[str, Any]) -> int:
+    """An upper bound on a request's input tokens (see :data:`INPUT_CHARS_PER_TOKEN_BOUND`)."""
+    size = len(prompt.system.encode()) + sum(len(b.text.encode()) for b in prompt.blocks)
+    size += len(json.dumps(schema).encode())
+    return size // INPUT_CHARS_PER_TOKEN_BOUND + 64
+
+
+def _outcome_unknown(exc: anthropic.AnthropicError) -> bool:
+    """Did the request maybe reach the model? A timeout, a dropped connection or an error
+    mid-stream (a 200 that carried an error event) may have been billed; an HTTP error
+    status was not."""
+    if isinstance(exc, anthropic.APIConnectionError):  # includes APITimeoutError
+        return True
+    return isinstance(exc, anthropic.APIStatusError) and exc.status_code < 400
 
 
 def _judge(

@@ -33,6 +33,12 @@ class StepTask:
     feedback: tuple[str, ...] = ()
     previous: Artifact | None = None
     model: str | None = None
+    budget_usd: Decimal | None = None
+    """The run's ``--max-cost`` (``None``: no budget); providers reserve calls against it."""
+    spent_usd: Decimal = Decimal(0)
+    """What the run's ledger held when the task was made (seeds the provider's budget book)."""
+    prices: PriceTable | None = None
+    """The run's price table (``--prices``), for reservations; ``None``: the shipped one."""
 
 
 @dataclass(frozen=True)

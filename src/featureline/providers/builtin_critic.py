@@ -1,8 +1,13 @@
-"""The offline critic: deterministic review rules for the api, security and dba reviewers.
+"""The offline critic: deterministic review rules for the api, security and dba reviewers,
+and generic rules for any other reviewer.
 
 Which rules apply is decided by the reviewer's name (``api``, ``security``, ``dba``/
-``database``) and the artifact's type; a reviewer with no rule for an artifact approves
-it and says so. A review rejects exactly when it reports an ``error`` issue.
+``database``) and the artifact's type. Any other reviewer (``python-pro``, a reviewer
+file from a public collection...) is judged by the generic rules for the artifact's kind:
+every rule set that applies to it; so is a named reviewer facing an artifact outside its
+role. A review rejects exactly when it reports an ``error`` issue. An artifact no rule
+applies to is never approved unseen: the review says plainly that it was not reviewed
+and rejects, so the gate hands it to a person.
 """
 
 from __future__ import annotations
@@ -14,9 +19,12 @@ from featureline.artifacts import (
     ApiSpecArtifact,
     Artifact,
     DesignArtifact,
+    DocsArtifact,
     ImplementationArtifact,
+    PerformanceArtifact,
     RequirementsArtifact,
     SchemaArtifact,
+    TestingArtifact,
 )
 from featureline.artifacts.api_spec import Endpoint
 from featureline.providers.base import StepTask
@@ -141,7 +149,92 @@ def dba_rules(artifact: Artifact, requirements: RequirementsArtifact | None) -> 
     return issues
 
 
-RULES: Mapping[str, Rule] = {"api": api_rules, "security": security_rules, "dba": dba_rules}
+# -- generic rules for the kinds no named reviewer covers --------------------------------
+
+
+def requirements_rules(
+    artifact: Artifact, requirements: RequirementsArtifact | None
+) -> list[ReviewIssue]:
+    if not isinstance(artifact, RequirementsArtifact):
+        return []
+    issues: list[ReviewIssue] = []
+    for i, fr in enumerate(artifact.functional):
+        where = f"functional[{i}] {fr.id}"
+        if fr.status == "planned" and not fr.acceptance_criteria:
+            issues.append(_error(where, "has no acceptance criteria, so nothing can verify it"))
+        if fr.status == "deferred" and not fr.status_note.strip():
+            issues.append(_error(where, "is deferred without saying why"))
+        if not fr.source.strip():
+            issues.append(_warning(where, "does not cite the sentence of the request it serves"))
+    if not artifact.functional:
+        issues.append(_error("functional", "lists no functional requirement"))
+    return issues
+
+
+def testing_rules(
+    artifact: Artifact, requirements: RequirementsArtifact | None
+) -> list[ReviewIssue]:
+    if not isinstance(artifact, TestingArtifact):
+        return []
+    issues: list[ReviewIssue] = []
+    covered = {c.requirement_id for c in artifact.coverage if c.tests}
+    if requirements is not None:
+        for fr in requirements.functional:
+            if fr.status == "planned" and fr.id not in covered:
+                issues.append(_error(f"coverage {fr.id}", "no test covers this requirement"))
+    if not artifact.test_files:
+        issues.append(_error("test_files", "contains no test file"))
+    return issues
+
+
+def performance_rules(
+    artifact: Artifact, requirements: RequirementsArtifact | None
+) -> list[ReviewIssue]:
+    if not isinstance(artifact, PerformanceArtifact):
+        return []
+    issues: list[ReviewIssue] = []
+    judged = {v.nfr_id for v in artifact.verdicts}
+    if requirements is not None:
+        for nfr in requirements.non_functional:
+            if nfr.category in ("performance", "scalability") and nfr.id not in judged:
+                issues.append(_error(f"verdicts {nfr.id}", "this target has no verdict"))
+    for i, verdict in enumerate(artifact.verdicts):
+        if verdict.verdict == "met" and not verdict.evidence.strip():
+            issues.append(_error(f"verdicts[{i}] {verdict.nfr_id}", "is 'met' without evidence"))
+    return issues
+
+
+def docs_rules(artifact: Artifact, requirements: RequirementsArtifact | None) -> list[ReviewIssue]:
+    if not isinstance(artifact, DocsArtifact):
+        return []
+    issues = [
+        _error(name, "is empty")
+        for name in ("readme", "api_reference", "runbook")
+        if not str(getattr(artifact, name)).strip()
+    ]
+    return issues
+
+
+RULES: Mapping[str, Rule] = {
+    "api": api_rules,
+    "security": security_rules,
+    "dba": dba_rules,
+    "requirements": requirements_rules,
+    "testing": testing_rules,
+    "performance": performance_rules,
+    "docs": docs_rules,
+}
+GENERIC: Mapping[type[Artifact], tuple[str, ...]] = {
+    RequirementsArtifact: ("requirements",),
+    DesignArtifact: ("security",),
+    SchemaArtifact: ("dba",),
+    ApiSpecArtifact: ("api", "security"),
+    ImplementationArtifact: ("security",),
+    TestingArtifact: ("testing",),
+    PerformanceArtifact: ("performance",),
+    DocsArtifact: ("docs",),
+}
+"""Artifact type -> the rule sets a reviewer without a role of its own is judged by."""
 
 
 def role_of(reviewer: str) -> str | None:
@@ -162,22 +255,34 @@ def critique(
     """Review ``artifact`` with the rules of ``reviewer``; pure and deterministic."""
     role = role_of(reviewer)
     kind = artifact.step or type(artifact).__name__
-    if role is None:
+    generic = False
+    applicable = [role] if role is not None and _applies(role, artifact) else []
+    if not applicable:  # no role, or a role with no rules for this kind: the kind's rules
+        generic = True
+        applicable = [name for name in GENERIC.get(type(artifact), ()) if _applies(name, artifact)]
+    if not applicable:
+        note = (
+            f"the builtin critic has no rules for a {kind} artifact, so {reviewer} could not "
+            "review it: a person (or a model critic) must"
+        )
         return Review(
-            verdict="approve",
-            summary=f"{reviewer} has no builtin rules; nothing to object to in {kind}.",
-            issues=[],
+            verdict="reject",
+            summary=f"Not reviewed: {note}.",
+            issues=[_error("(review)", note)],
             suggestions=[],
         )
-    issues = RULES[role](artifact, requirements)
+    issues = [issue for name in applicable for issue in RULES[name](artifact, requirements)]
+    label = "/".join(applicable) + (" (generic)" if generic else "")
     errors = [i for i in issues if i.severity == "error"]
     if errors:
         first = errors[0]
         summary = f"{len(errors)} blocking issue(s) in {kind}: {first.message} ({first.location})."
     elif issues:
-        summary = f"{kind} is acceptable to the {role} reviewer, with {len(issues)} warning(s)."
+        summary = (
+            f"{kind} is acceptable to the {label} review rules, with {len(issues)} warning(s)."
+        )
     else:
-        summary = f"{kind} passes every {role} review rule."
+        summary = f"{kind} passes every {label} review rule."
     suggestions = [f"{i.location}: {i.message}" for i in issues if i.severity == "warning"]
     return Review(
         verdict="reject" if errors else "approve",
@@ -185,6 +290,21 @@ def critique(
         issues=issues,
         suggestions=suggestions,
     )
+
+
+_APPLIES: Mapping[str, tuple[type[Artifact], ...]] = {
+    "api": (ApiSpecArtifact,),
+    "security": (ApiSpecArtifact, ImplementationArtifact, DesignArtifact),
+    "dba": (SchemaArtifact,),
+    "requirements": (RequirementsArtifact,),
+    "testing": (TestingArtifact,),
+    "performance": (PerformanceArtifact,),
+    "docs": (DocsArtifact,),
+}
+
+
+def _applies(rule_set: str, artifact: Artifact) -> bool:
+    return isinstance(artifact, _APPLIES[rule_set])
 
 
 def _requirements_of(task: StepTask) -> RequirementsArtifact | None:
@@ -200,4 +320,4 @@ class BuiltinCritic:
         return critique(reviewer.name, artifact, _requirements_of(task))
 
 
-__all__ = ["RULES", "BuiltinCritic", "critique", "is_health_endpoint", "role_of"]
+__all__ = ["GENERIC", "RULES", "BuiltinCritic", "critique", "is_health_endpoint", "role_of"]

@@ -1,10 +1,11 @@
 """The request a step (or a review) sends to a model, as data: no SDK import here.
 
 The user turn is ordered stable-first so the prompt cache pays off across steps: the
-feature request and the requirements artifact come first (the cache breakpoint goes on
-the last of them; with the system prompt they form the stable prefix), then the other
-declared inputs, the step's instructions, and on revisions the feedback and the previous
-attempt. Block texts use tags that ``featureline.testing.fake_anthropic`` reads back.
+feature request and the requirements artifact come first (the first cache breakpoint goes
+on the last of them; with the system prompt they form the stable prefix), then the other
+declared inputs (the second breakpoint goes on the last of them), the step's instructions,
+and on revisions the feedback and the previous attempt. Block texts use tags that
+``featureline.testing.fake_anthropic`` reads back.
 """
 
 from __future__ import annotations
@@ -36,14 +37,20 @@ class PromptBlock:
 
 @dataclass(frozen=True)
 class Prompt:
-    """System prompt plus user blocks; exactly one block (the stable prefix's last) caches."""
+    """System prompt plus user blocks; the stable prefix's last block and the last input
+    block carry cache breakpoints (the API allows four)."""
 
     system: str
     blocks: tuple[PromptBlock, ...]
 
     @property
     def cache_index(self) -> int | None:
+        """The first breakpoint (the stable prefix's end)."""
         return next((i for i, b in enumerate(self.blocks) if b.cache), None)
+
+    @property
+    def cache_indexes(self) -> tuple[int, ...]:
+        return tuple(i for i, b in enumerate(self.blocks) if b.cache)
 
     @property
     def text(self) -> str:
@@ -77,7 +84,10 @@ def _stable_prefix(task: StepTask) -> tuple[list[PromptBlock], list[tuple[str, A
     """The request and requirements blocks (breakpoint on the last), and the other inputs."""
     blocks = [PromptBlock("request", request_block(task.request))]
     others: list[tuple[str, Artifact]] = []
-    for step, artifact in task.inputs.items():
+    # newest input first: later steps declare the recent artifacts together (testing,
+    # performance and docs all start with implementation, api_spec), so their prompts share
+    # the longest prefixes and read them from the cache
+    for step, artifact in reversed(task.inputs.items()):
         if isinstance(artifact, RequirementsArtifact) and not any(
             b.role == "requirements" for b in blocks
         ):
@@ -110,10 +120,30 @@ def step_marker(step: str, kind: str) -> str:
     return f"Step: {step} (kind: {kind})"
 
 
+MAX_BREAKPOINTS = 4
+"""The Messages API accepts at most four ``cache_control`` breakpoints per request."""
+
+
+def _cache_inputs(blocks: list[PromptBlock]) -> None:
+    """Breakpoints on the last input blocks (up to the API's four in all): revisions,
+    re-asks and reviews of a step read everything up to its last input from the cache, and
+    a sibling whose inputs begin like ours reads the prefix we wrote at its own boundary
+    (extra breakpoints cost nothing: a write is billed once, up to the last one)."""
+    free = MAX_BREAKPOINTS - sum(1 for b in blocks if b.cache)
+    for index in range(len(blocks) - 1, -1, -1):
+        if free <= 0:
+            break
+        if blocks[index].cache:
+            break  # reached the stable prefix's breakpoint
+        blocks[index] = PromptBlock(blocks[index].role, blocks[index].text, cache=True)
+        free -= 1
+
+
 def build_step_prompt(task: StepTask, output_schema_name: str) -> Prompt:
     """The prompt for one attempt of one step."""
     blocks, others = _stable_prefix(task)
     blocks += [PromptBlock("input", input_block(step, artifact)) for step, artifact in others]
+    _cache_inputs(blocks)
     instructions = [
         "<instructions>",
         step_marker(task.step, task.kind),
@@ -152,6 +182,7 @@ def build_review_prompt(task: StepTask, artifact: Artifact, reviewer: AgentSpec)
     """The prompt asking ``reviewer`` to judge ``artifact`` (the step's latest attempt)."""
     blocks, _ = _stable_prefix(task)
     blocks.append(PromptBlock("review", input_block(task.step, artifact, "artifact_under_review")))
+    _cache_inputs(blocks)
     blocks.append(
         PromptBlock(
             "instructions",

@@ -55,6 +55,8 @@ ERROR_TYPES: dict[int, str] = {
     529: "overloaded_error",
 }
 DEFAULT_MAX_REQUEST_BYTES = 32 * 1024 * 1024
+_LOOKBACK_BLOCKS = 20
+"""The API looks for a cached prefix at most this many blocks before a breakpoint."""
 _TITLE_TO_KIND = {model.__name__: kind for kind, model in ARTIFACT_TYPES.items()}
 _MARKER = re.compile(r"^Step: (?P<step>\S+) \(kind: (?P<kind>\w+)\)$", re.M)
 _REVIEWER = re.compile(r"^Reviewer: (?P<name>.+)$", re.M)
@@ -230,7 +232,9 @@ class FakeMessagesAPI:
     ``api_key``: when set, any other key (``x-api-key`` or bearer token) gets a 401.
     ``known_models``: when set, other models get a 404 (by default any ``claude-*`` id is
     known). ``min_cache_tokens``: a breakpoint on a shorter prefix caches nothing, as with
-    the real API. ``max_request_bytes``: larger bodies get a 413.
+    the real API. ``max_request_bytes``: larger bodies get a 413. ``output_limits``: the
+    largest ``max_tokens`` per model id prefix (``GET /v1/models/{id}`` reports it, a larger
+    ``max_tokens`` gets a 400, as the API does); unlisted models accept 64000.
     """
 
     def __init__(
@@ -241,7 +245,9 @@ class FakeMessagesAPI:
         min_cache_tokens: int = 1024,
         max_request_bytes: int = DEFAULT_MAX_REQUEST_BYTES,
         chunk_chars: int = 4096,
+        output_limits: dict[str, int] | None = None,
     ) -> None:
+        self.output_limits = dict(output_limits or {})
         self.api_key = api_key
         self.known_models = known_models
         self.min_cache_tokens = min_cache_tokens
@@ -330,6 +336,13 @@ class FakeMessagesAPI:
         number = self._next_id()
         request_id = f"req_fake_{number:04d}"
         base_headers = {"request-id": request_id}
+        if method == "GET" and path.split("?")[0].startswith("/v1/models/"):
+            # the Models API: not recorded, never faulted
+            info = self._model_info(path)
+            if info is None:
+                missing = _error_body("not_found_error", f"model: {path}", request_id)
+                return _Answer(404, missing, base_headers), False, None
+            return _Answer(200, info, base_headers), False, None
         body: dict[str, Any] | None = None
         try:
             parsed = json.loads(raw) if raw else None
@@ -374,15 +387,24 @@ class FakeMessagesAPI:
             return error(fault.status, fault.error_type, fault.message, extra)
         if fault is not None and fault.kind == "stream_error" and not streamed:
             return error(529, "overloaded_error", "Overloaded")
+        cached = self._cache_read(body)  # as the API: what is cached when the request arrives
         if fault is not None and fault.kind == "slow":
             self._stopping.wait(fault.delay_s)
 
         model = str(body.get("model", ""))
+        limit = self.output_limit(model)
+        if int(body.get("max_tokens") or 0) > limit:
+            return error(
+                400,
+                "invalid_request_error",
+                f"max_tokens: {body.get('max_tokens')} > {limit}, which is the maximum allowed "
+                f"number of output tokens for {model}",
+            )
         try:
             text, stop_reason = self._answer_text(body, kind, fault)
         except Exception as exc:  # a prompt the fake cannot read: say so, as a 500 would
             return error(500, "api_error", f"the fake could not answer: {exc!r}"[:300])
-        usage = self._usage(body, text)
+        usage = self._usage(body, text, cached)
         max_tokens = int(body.get("max_tokens") or 0)
         if max_tokens and usage["output_tokens"] > max_tokens and stop_reason == "end_turn":
             text, stop_reason = text[: max_tokens * 4], "max_tokens"
@@ -403,6 +425,26 @@ class FakeMessagesAPI:
             broken = json.dumps(message)[: len(json.dumps(message)) // 2]
             return _Answer(200, broken, base_headers), False, None
         return _Answer(200, message, base_headers), False, None
+
+    def output_limit(self, model: str) -> int:
+        matches = [prefix for prefix in self.output_limits if model.startswith(prefix)]
+        return self.output_limits[max(matches, key=len)] if matches else 64_000
+
+    def _model_info(self, path: str) -> dict[str, Any] | None:
+        """``GET /v1/models/{id}`` for a known model: its ModelInfo with ``max_tokens``."""
+        route = path.split("?")[0].rstrip("/")
+        model = route.removeprefix("/v1/models/")
+        known = model in self.known_models if self.known_models is not None else True
+        if not known or not model.startswith("claude-"):
+            return None
+        return {
+            "type": "model",
+            "id": model,
+            "display_name": model,
+            "created_at": "2025-01-01T00:00:00Z",
+            "lifecycle": "active",
+            "max_tokens": self.output_limit(model),
+        }
 
     def _reject(
         self,
@@ -507,7 +549,7 @@ class FakeMessagesAPI:
         )
         return self._builtin.build(task).model_dump_json()
 
-    def _usage(self, body: dict[str, Any], text: str) -> dict[str, int]:
+    def _ordered_blocks(self, body: dict[str, Any]) -> list[dict[str, Any]]:
         ordered: list[dict[str, Any]] = _system_blocks(body)
         for message in body.get("messages", []):
             content = message.get("content")
@@ -515,32 +557,51 @@ class FakeMessagesAPI:
                 ordered.append({"type": "text", "text": content})
             elif isinstance(content, list):
                 ordered.extend(b for b in content if isinstance(b, dict))
+        return ordered
+
+    def _cache_read(self, body: dict[str, Any]) -> int:
+        """Tokens read from the cache: at each breakpoint, the longest prefix ending at a
+        block boundary up to 20 blocks back that was cached when the request arrived."""
+        ordered = self._ordered_blocks(body)
+        sizes = [estimate_tokens(str(b.get("text", ""))) for b in ordered]
+        read = 0
+        for index in (i for i, b in enumerate(ordered) if b.get("cache_control")):
+            for boundary in range(index, max(-1, index - _LOOKBACK_BLOCKS), -1):
+                if self._is_cached(body, ordered, boundary):
+                    read = max(read, sum(sizes[: boundary + 1]))
+                    break
+        return read
+
+    def _usage(self, body: dict[str, Any], text: str, read: int) -> dict[str, int]:
+        """Usage of an answer that begins now: the prefix at each breakpoint is cached from
+        this moment (the API makes an entry readable once its response has started)."""
+        ordered = self._ordered_blocks(body)
         total = sum(estimate_tokens(str(b.get("text", ""))) for b in ordered)
         total += estimate_tokens(json.dumps(body.get("output_config") or "", sort_keys=True))
-        breakpoint_at = max(
-            (i for i, b in enumerate(ordered) if b.get("cache_control")), default=None
-        )
-        written = read = 0
-        if breakpoint_at is not None:
-            prefix = ordered[: breakpoint_at + 1]
-            prefix_tokens = sum(estimate_tokens(str(b.get("text", ""))) for b in prefix)
-            if prefix_tokens >= self.min_cache_tokens:
-                key = hashlib.sha256(
-                    json.dumps([body.get("model"), [b.get("text") for b in prefix]]).encode()
-                ).hexdigest()
-                with self._lock:
-                    hit = key in self._cache
-                    self._cache.add(key)
-                if hit:
-                    read = prefix_tokens
-                else:
-                    written = prefix_tokens
+        sizes = [estimate_tokens(str(b.get("text", ""))) for b in ordered]
+        last_tokens = 0
+        with self._lock:
+            for index in (i for i, b in enumerate(ordered) if b.get("cache_control")):
+                tokens = sum(sizes[: index + 1])
+                if tokens >= self.min_cache_tokens:
+                    self._cache.add(self._prefix_key(body, ordered, index))
+                    last_tokens = max(last_tokens, tokens)
+        written = max(0, last_tokens - read)
         return {
             "input_tokens": total - written - read,
             "output_tokens": estimate_tokens(text),
             "cache_creation_input_tokens": written,
             "cache_read_input_tokens": read,
         }
+
+    def _prefix_key(self, body: dict[str, Any], ordered: list[dict[str, Any]], index: int) -> str:
+        texts = [b.get("text") for b in ordered[: index + 1]]
+        return hashlib.sha256(json.dumps([body.get("model"), texts]).encode()).hexdigest()
+
+    def _is_cached(self, body: dict[str, Any], ordered: list[dict[str, Any]], index: int) -> bool:
+        key = self._prefix_key(body, ordered, index)
+        with self._lock:
+            return key in self._cache
 
     def _sse(self, message: dict[str, Any], fault: Fault | None) -> Iterator[bytes]:
         def event(name: str, data: Any) -> bytes:
