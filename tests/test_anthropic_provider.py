@@ -609,7 +609,7 @@ def test_review_model_is_a_strict_output_schema() -> None:
     assert schema["title"] == "Review"
     assert schema["additionalProperties"] is False
     assert set(schema["required"]) == {"verdict", "summary", "issues", "suggestions"}
-    assert json.dumps(schema)  # serialisable as sent
+    assert json.loads(json.dumps(schema)) == schema  # plain JSON as sent: no tuples, no objects
 
 
 def test_models_with_a_low_nonstreaming_limit_are_streamed(
