@@ -43,7 +43,8 @@ def context(skip: str) -> CheckContext:
 
 
 def data(kind: str) -> dict[str, Any]:
-    return json.loads(json.dumps(good()[kind].model_dump(mode="json")))
+    copied: dict[str, Any] = json.loads(json.dumps(good()[kind].model_dump(mode="json")))
+    return copied
 
 
 def findings(kind: str, artifact: dict[str, Any], check: str) -> list[Finding]:

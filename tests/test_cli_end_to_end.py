@@ -127,11 +127,12 @@ def test_export_refuses_hostile_generated_paths(tmp_path: Path) -> None:
     """A generated file that would escape DIR: the check flags it, export refuses it, and
     nothing at all is written."""
     from featureline import Pipeline
+    from featureline.providers.base import StepResult, StepTask
     from featureline.providers.builtin import BuiltinSpecialist
     from featureline.providers.scripted import ScriptedSpecialist
 
     class HostilePaths(ScriptedSpecialist):
-        def produce(self, task):  # type: ignore[no-untyped-def]
+        def produce(self, task: StepTask) -> StepResult:
             result = super().produce(task)
             if task.step == "implementation":
                 data = result.artifact.model_dump(mode="json")  # type: ignore[union-attr]
