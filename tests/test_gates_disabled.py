@@ -519,6 +519,34 @@ def test_every_registered_check_has_a_seed() -> None:
     assert set(CHECK_SEEDS) - registered == set(), "a seeded check is no longer registered"
 
 
+VERIFIERS = {
+    "verify_routes": "verify.routes",
+    "verify_tests": "verify.tests",
+    "verify_load": "verify.load",
+}
+
+
+def test_every_verification_step_has_a_protection() -> None:
+    """Every ``verify_*`` function of the verification code (module or package) has an
+    entry above, so a new sandbox verification cannot be added without its mutation test."""
+    import inspect
+
+    from tests.runhelpers import featureline_modules
+
+    found = {
+        name
+        for module in featureline_modules()
+        if module.__name__.startswith("featureline.verification")
+        for name, value in vars(module).items()
+        if name.startswith("verify_")
+        and name != "verify_artifact"
+        and inspect.isfunction(value)
+        and value.__module__.startswith("featureline.verification")
+    }
+    assert found == set(VERIFIERS), "add a Protection for each new verify_* step"
+    assert set(VERIFIERS.values()) <= set(PROTECTIONS)
+
+
 def test_every_gate_policy_has_a_protection() -> None:
     from typing import get_args
 
