@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 import os
+import secrets
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from featureline.checks.databases import PG_URL_ENV, postgres_url
+
 REPO = Path(__file__).resolve().parents[1]
 REQUESTS = REPO / "examples" / "requests"
 SAMPLE_REQUESTS = sorted(REQUESTS.glob("*.md"))
-PG_URL = os.environ.get("FEATURELINE_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+# One variable for the tests and the DDL check alike: what the tests prove reachable is the
+# server the check executes on.
+PG_URL = postgres_url()
+
+
+def in_ci() -> bool:
+    """CI=true (or 1/yes), as CI services set it: there a missing service fails the run."""
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("FEATURELINE_TEST_PG_URL"):
+        raise pytest.UsageError(
+            f"FEATURELINE_TEST_PG_URL is no longer read: set {PG_URL_ENV} (the tests and the "
+            "schema check use the same server)"
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -33,31 +51,57 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
-def postgres_available() -> bool:
+def postgres_problem() -> str | None:
+    """Why the PostgreSQL at PG_URL cannot be used, or None when it answers."""
     import psycopg
 
     try:
         with psycopg.connect(PG_URL, connect_timeout=3) as conn:
             conn.execute("SELECT 1")
-        return True
-    except psycopg.Error:
-        return False
+        return None
+    except psycopg.Error as exc:
+        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 @pytest.fixture(scope="session")
 def pg_url() -> str:
-    """The local PostgreSQL; in CI its absence is a failure, elsewhere a skip with a reason."""
-    if not postgres_available():
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL not reachable at {PG_URL} (CI must start it)")
-        pytest.skip(f"PostgreSQL not reachable at {PG_URL}")
+    """The PostgreSQL at $FEATURELINE_PG_URL; under CI its absence fails the test, elsewhere
+    it skips with the reason."""
+    problem = postgres_problem()
+    if problem is not None:
+        message = f"PostgreSQL not reachable at {PG_URL} ({PG_URL_ENV}): {problem}"
+        if in_ci():
+            pytest.fail(f"{message} — CI must provide it", pytrace=False)
+        pytest.skip(message)
     return PG_URL
 
 
+def with_search_path(url: str, schema: str) -> str:
+    """``url`` with every table created and read in ``schema`` (libpq ``options``)."""
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture
+def pg_store_url(pg_url: str) -> Iterator[str]:
+    """A PostgreSQL store of the test's own: a fresh schema in the shared database, dropped
+    afterwards, so no test sees (or leaves behind) another's runs."""
+    import psycopg
+
+    schema = f"featureline_test_{secrets.token_hex(6)}"
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield with_search_path(pg_url, schema)
+    finally:
+        with psycopg.connect(pg_url, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """The same tests over every store backend (like LangGraph's checkpoint conformance suite)."""
     if request.param == "sqlite":
-        yield str(tmp_path / f"runs-{uuid.uuid4().hex[:6]}.sqlite")
-    else:
-        yield request.getfixturevalue("pg_url")
+        return str(tmp_path / f"runs-{uuid.uuid4().hex[:6]}.sqlite")
+    url: str = request.getfixturevalue("pg_store_url")
+    return url

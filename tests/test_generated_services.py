@@ -4,13 +4,16 @@
 Per sample: the generated pytest suite runs green; the app, started with uvicorn, serves
 every operation of its OpenAPI document with the documented status codes for a valid
 request, a bad body (422), an unknown id (404) and a missing credential (401); and the
-seeded load run prints LoadResult lines. The samples run in parallel (each sample's work
-is one pytest run and one server session) so the whole module stays well under 90 s.
+seeded load run prints LoadResult lines. The samples run in parallel, one per core (each
+sample's work is one pytest run and one server session); limits guard against hangs, they
+are not speed targets.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import socket
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -35,6 +38,11 @@ ROOT = Path(__file__).resolve().parent.parent
 REQUESTS = sorted((ROOT / "examples" / "requests").glob("*.md"))
 NAMES = [p.name for p in REQUESTS]
 MIN_TESTS = 15
+# Upper bounds against a hang, not speed targets: generous enough for a loaded 2-core
+# machine running all samples at once (alone, each run takes a few seconds).
+RUN_LIMITS = SandboxLimits(wall_seconds=300)
+SERVER_LIMITS = SandboxLimits(wall_seconds=900)
+PORT_WAIT_SECONDS = 120
 
 # Runs inside the server's network namespace: python conformance.py BASE_URL
 # (env LOADTEST_BEARER: the seeded user's credential).
@@ -225,7 +233,7 @@ def exercise(sandbox: Sandbox, path: Path, port: int) -> Outcome:
     run = sandbox.run(
         ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider"],
         tests_dir,
-        limits=SandboxLimits(wall_seconds=120),
+        limits=RUN_LIMITS,
     )
     out.pytest_s, out.pytest_rc = run.duration_s, run.returncode
     out.pytest_out = run.output_tail(30)
@@ -244,10 +252,10 @@ def exercise(sandbox: Sandbox, path: Path, port: int) -> Outcome:
     )
     t1 = time.monotonic()
     argv = ["python", "-m", "uvicorn", impl.entry_point, "--host", "127.0.0.1", "--port"]
-    server = sandbox.start([*argv, str(port)], service, limits=SandboxLimits(wall_seconds=120))
+    server = sandbox.start([*argv, str(port)], service, limits=SERVER_LIMITS)
     try:
-        server.wait_for_port(port, timeout=30)
-        seed = server.run(["python", perf.seed_script.path], limits=SandboxLimits(wall_seconds=60))
+        server.wait_for_port(port, timeout=PORT_WAIT_SECONDS)
+        seed = server.run(["python", perf.seed_script.path], limits=RUN_LIMITS)
         if not seed.ok:
             out.error = f"seed failed: {seed.output_tail(20)}"
             return out
@@ -256,7 +264,7 @@ def exercise(sandbox: Sandbox, path: Path, port: int) -> Outcome:
         conf = server.run(
             ["python", "conformance.py", base],
             env={"LOADTEST_BEARER": out.seed_env["LOADTEST_BEARER"]},
-            limits=SandboxLimits(wall_seconds=60),
+            limits=RUN_LIMITS,
         )
         out.conformance_out = conf.output_tail(30)
         if conf.ok:
@@ -264,7 +272,7 @@ def exercise(sandbox: Sandbox, path: Path, port: int) -> Outcome:
         load = server.run(
             perf.load_test_command.replace("{base_url}", base).split(),
             env=out.seed_env,
-            limits=SandboxLimits(wall_seconds=60),
+            limits=RUN_LIMITS,
         )
         out.load_rc, out.load_out = load.returncode, load.stdout
         if not load.ok or load.dropped_env:
@@ -277,12 +285,19 @@ def exercise(sandbox: Sandbox, path: Path, port: int) -> Outcome:
     return out
 
 
+def free_port() -> int:
+    """A port the OS says is free: fixed ports collide with other suites on a shared host."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 @pytest.fixture(scope="module")
 def outcomes() -> Iterator[dict[str, Outcome]]:
-    with Sandbox() as sandbox, ThreadPoolExecutor(max_workers=4) as pool:
-        futures = {
-            p.name: pool.submit(exercise, sandbox, p, 18300 + i) for i, p in enumerate(REQUESTS)
-        }
+    # one sample per core at a time: more only makes each wait on the others
+    workers = max(2, os.cpu_count() or 2)
+    with Sandbox() as sandbox, ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {p.name: pool.submit(exercise, sandbox, p, free_port()) for p in REQUESTS}
         yield {name: f.result() for name, f in futures.items()}
 
 

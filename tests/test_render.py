@@ -30,7 +30,9 @@ def _artifacts() -> dict[str, Artifact]:
             inputs=dict(done),
             attempt=1,
         )
-        done[kind] = BuiltinSpecialist().produce(task).artifact
+        artifact = BuiltinSpecialist().produce(task).artifact
+        assert isinstance(artifact, Artifact)
+        done[kind] = artifact
     return done
 
 

@@ -1,0 +1,600 @@
+"""Mutation tests: every check, gate policy and sandbox verification is switched off in turn,
+and the scenario that relies on it must then fail.
+
+Each protection has a *scenario*: a seeded defect that the protection catches, asserted.
+``test_protection_catches_its_seed`` runs it as is; ``test_disabled_protection_is_noticed``
+switches the protection off (its function returns nothing) and requires the scenario to
+fail — so the suite cannot stay green while a protection is gone. For checks it also
+requires that the seeded artifact then passes every remaining check (the seed is caught by
+that check alone, so the first test is really about it).
+
+``CHECK_SEEDS`` must name every registered check: a check added without a seed here fails
+``test_every_registered_check_has_a_seed``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from featureline import Pipeline
+from featureline.artifacts import ARTIFACT_TYPES, Artifact
+from featureline.checks import CheckContext, Finding, has_errors, run_checks
+from featureline.checks import base as check_base
+from featureline.checks.base import checks_for
+from featureline.export import export_run
+from featureline.providers.base import StepTask
+from featureline.providers.builtin import BuiltinSpecialist
+from featureline.providers.builtin_critic import BuiltinCritic
+from featureline.request import read_request
+from featureline.review import Review
+from tests.clihelpers import invoke
+from tests.conftest import REQUESTS
+from tests.runhelpers import (
+    NOTES,
+    Tampering,
+    disable,
+    empty_result_like,
+    find_function,
+    pipeline_file,
+)
+
+PROJECT_TASKS = str(REQUESTS / "project-tasks.md")
+BOOKMARKS = str(REQUESTS / "bookmarks.md")
+
+# ---------------------------------------------------------------------------------------
+# checks: good builtin artifacts, and one seeded defect per check
+# ---------------------------------------------------------------------------------------
+
+
+@cache
+def _good() -> dict[str, Artifact]:
+    from featureline.agents import load_agents
+    from featureline.paths import default_agents_dir
+
+    agent = load_agents(default_agents_dir())["backend-specialist"]
+    request = read_request(PROJECT_TASKS)
+    done: dict[str, Artifact] = {}
+    for kind in ARTIFACT_TYPES:
+        task = StepTask("t", kind, kind, "", agent, request, dict(done), 1)
+        artifact = BuiltinSpecialist().produce(task).artifact
+        assert isinstance(artifact, Artifact)
+        done[kind] = artifact
+    return done
+
+
+def _json(artifact: Artifact) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(json.dumps(artifact.model_dump(mode="json")))
+    return data
+
+
+Upstream = dict[str, Artifact]
+Seed = Callable[[dict[str, Any], Upstream], None]
+
+
+def _openapi_edit(data: dict[str, Any], edit: Callable[[dict[str, Any]], None]) -> None:
+    document = json.loads(data["openapi_json"])
+    edit(document)
+    data["openapi_json"] = json.dumps(document)
+
+
+def _first_operation(document: dict[str, Any]) -> dict[str, Any]:
+    path = next(p for p in document["paths"] if p != "/v1/health")
+    operation: dict[str, Any] = next(iter(document["paths"][path].values()))
+    return operation
+
+
+def _dangling_ref(document: dict[str, Any]) -> None:
+    # in an extension, where the OpenAPI validator does not follow it: only refs_resolve looks
+    _first_operation(document)["x-see-also"] = {"$ref": "#/components/responses/Teapot"}
+
+
+def _tasks_table(data: dict[str, Any]) -> dict[str, Any]:
+    table: dict[str, Any] = next(t for t in data["tables"] if t["name"] == "tasks")
+    return table
+
+
+def _unindexed_fk(data: dict[str, Any], _: Upstream) -> None:
+    table = _tasks_table(data)
+    fk = next(c for c in table["columns"] if c["references"])
+    table["indexes"] = [i for i in table["indexes"] if i["columns"][0] != fk["name"]]
+
+
+def _dangling_fk(data: dict[str, Any], _: Upstream) -> None:
+    fk = next(c for c in _tasks_table(data)["columns"] if c["references"])
+    fk["references"]["column"] = "nope"
+
+
+def _ddl_lacks_column(data: dict[str, Any], _: Upstream) -> None:
+    _tasks_table(data)["columns"].append({"name": "colour", "type": "text"})
+
+
+def _sqlite_only_ddl(data: dict[str, Any], _: Upstream) -> None:
+    ddl = "CREATE TABLE widgets (id INTEGER PRIMARY KEY AUTOINCREMENT, made DATETIME NOT NULL);"
+    for entry in data["ddl"]:
+        if entry["dialect"] == "postgresql":
+            entry["sql"] = ddl
+
+
+def _down_keeps_a_table(data: dict[str, Any], _: Upstream) -> None:
+    for migration in data["migrations"]:
+        if migration["dialect"] == "sqlite":
+            migration["down"] = "DROP TABLE IF EXISTS comments;"
+
+
+def _entity_without_table(data: dict[str, Any], upstream: Upstream) -> None:
+    requirements = _json(upstream["requirements"])
+    entity = json.loads(json.dumps(requirements["entities"][0]))
+    entity["name"] = "Invoice"
+    requirements["entities"].append(entity)
+    upstream["requirements"] = ARTIFACT_TYPES["requirements"].model_validate(requirements)
+
+
+def _upstream_api_has_unbacked_field(data: dict[str, Any], upstream: Upstream) -> None:
+    api = _json(upstream["api_spec"])
+    _openapi_edit(
+        api,
+        lambda d: d["components"]["schemas"]["Task"]["properties"].update(
+            {"colour": {"type": "string"}}
+        ),
+    )
+    upstream["api_spec"] = ARTIFACT_TYPES["api_spec"].model_validate(api)
+
+
+def _add_file(path: str, content: str) -> Seed:
+    def seed(data: dict[str, Any], _: Upstream) -> None:
+        data["files"].append({"path": path, "content": content, "purpose": "seeded defect"})
+
+    return seed
+
+
+def _failed_report(data: dict[str, Any], _: Upstream) -> None:
+    data["execution"] = {
+        "command": "python -m pytest -q",
+        "passed": 3,
+        "failed": 1,
+        "errors": 0,
+        "duration_s": 1.0,
+        "output_tail": "1 failed, 3 passed",
+        "ran_at": "2026-11-26T00:00:00Z",
+    }
+
+
+def _undocumented_endpoint(data: dict[str, Any], upstream: Upstream) -> None:
+    endpoint = upstream["api_spec"].endpoints[1]  # type: ignore[attr-defined]
+    for field in ("api_reference", "readme"):
+        data[field] = data[field].replace(endpoint.path, "/gone")
+
+
+def _set(field: str, value: Any) -> Seed:
+    def seed(data: dict[str, Any], _: Upstream) -> None:
+        data[field] = value
+
+    return seed
+
+
+def _on_first(collection: str, field: str, value: Any, index: int = 0) -> Seed:
+    def seed(data: dict[str, Any], _: Upstream) -> None:
+        data[collection][index][field] = value
+
+    return seed
+
+
+def _duplicate_id(data: dict[str, Any], _: Upstream) -> None:
+    data["functional"][1]["id"] = data["functional"][0]["id"]
+
+
+def _unserved_requirement(data: dict[str, Any], _: Upstream) -> None:
+    for component in data["components"]:
+        component["serves"] = [r for r in component["serves"] if r != "FR-1"]
+
+
+def _uncovered_requirement(data: dict[str, Any], _: Upstream) -> None:
+    data["coverage"] = [c for c in data["coverage"] if c["requirement_id"] != "FR-1"]
+
+
+def _duplicate_operation_id(data: dict[str, Any], _: Upstream) -> None:
+    data["endpoints"][3]["operation_id"] = data["endpoints"][4]["operation_id"]
+
+
+UNSAFE_SQL = (
+    "def q(db, name):\n    return db.execute(f\"SELECT * FROM tasks WHERE title = '{name}'\")\n"
+)
+
+CHECK_SEEDS: dict[str, Seed] = {
+    "requirements.ids": _duplicate_id,
+    "requirements.acceptance": _on_first("functional", "acceptance_criteria", ["  "], 2),
+    "requirements.measurable": _on_first("non_functional", "unit", ""),
+    "requirements.coverage": _set("functional", []),
+    "design.requirements_served": _unserved_requirement,
+    "design.diagram": lambda d, _: d.update(mermaid=d["mermaid"] + "\n    service --> ghost"),
+    "schema.sqlite_executes": _ddl_lacks_column,
+    "schema.postgres_executes": _sqlite_only_ddl,
+    "schema.migrations": _down_keeps_a_table,
+    "schema.foreign_keys": _dangling_fk,
+    "schema.foreign_keys_indexed": _unindexed_fk,
+    "schema.entities_have_tables": _entity_without_table,
+    "api_spec.openapi_valid": lambda d, _: _openapi_edit(d, lambda o: o.update(openapi="3.0.3")),
+    "api_spec.refs_resolve": lambda d, _: _openapi_edit(d, _dangling_ref),
+    "api_spec.endpoints_match": _duplicate_operation_id,
+    "api_spec.traceability": _on_first("endpoints", "requirement_ids", ["FR-999"], 1),
+    "api_spec.fields_match_schema": lambda d, u: _openapi_edit(
+        d,
+        lambda o: o["components"]["schemas"]["Task"]["properties"].update(
+            {"colour": {"type": "string"}}
+        ),
+    ),
+    "implementation.paths": _add_file("/etc/evil.py", "x = 1\n"),
+    "implementation.compiles": _add_file("app/broken.py", "def f(:\n"),
+    "implementation.parameterised_sql": _add_file("app/unsafe.py", UNSAFE_SQL),
+    "implementation.payloads_match_schema": _upstream_api_has_unbacked_field,
+    "testing.files": lambda d, _: d["test_files"].append(
+        {"path": "tests/test_broken.py", "content": "def test_x(:\n", "purpose": "seeded"}
+    ),
+    "testing.coverage": _uncovered_requirement,
+    "testing.report": _failed_report,
+    "performance.verdicts": _set("verdicts", []),
+    "docs.endpoints": _undocumented_endpoint,
+    "docs.run_instructions": _set("runbook", " "),
+}
+
+# A check that reports under another name (a shared helper's): the names its errors carry.
+FINDING_NAMES = {"implementation.payloads_match_schema": {"api_spec.fields_match_schema"}}
+NEEDS_POSTGRES = {"schema.postgres_executes"}
+
+
+def registered_checks() -> dict[str, str]:
+    """Every registered check name -> its artifact kind."""
+    return {name: kind for kind in ARTIFACT_TYPES for name, _ in checks_for(kind)}
+
+
+def _seeded(name: str) -> tuple[str, dict[str, Any], CheckContext]:
+    kind = registered_checks()[name]
+    upstream: Upstream = {k: v for k, v in _good().items() if k != kind}
+    data = _json(_good()[kind])
+    CHECK_SEEDS[name](data, upstream)
+    return kind, data, CheckContext(request=read_request(PROJECT_TASKS), upstream=upstream)
+
+
+def check_scenario(name: str) -> Callable[[Path], None]:
+    def scenario(_: Path) -> None:
+        kind, data, context = _seeded(name)
+        names = FINDING_NAMES.get(name, {name})
+        caught = [f for f in run_checks(kind, data, context) if f.check in names]
+        assert any(f.severity == "error" for f in caught), f"{name} missed its seeded defect"
+
+    return scenario
+
+
+def disable_check(name: str) -> Callable[[pytest.MonkeyPatch], None]:
+    def switch_off(monkeypatch: pytest.MonkeyPatch) -> None:
+        kind = registered_checks()[name]
+
+        def nothing(artifact: Any, context: CheckContext) -> list[Finding]:
+            return []
+
+        entries = [(n, nothing if n == name else f) for n, f in checks_for(kind)]
+        monkeypatch.setitem(check_base._REGISTRY, kind, entries)
+
+    return switch_off
+
+
+# ---------------------------------------------------------------------------------------
+# gates and sandbox verification: scenarios through the engine
+# ---------------------------------------------------------------------------------------
+
+
+def _broken_design(data: dict[str, Any]) -> None:
+    data["mermaid"] += "\n    service --> ghost_queue"
+
+
+def _gate_none_fails_a_broken_step(tmp_path: Path) -> None:
+    """gates: none — checks still failing after the last attempt fail the step."""
+    graph = pipeline_file(tmp_path, ["requirements", "design"], max_attempts=2)
+    pipeline = Pipeline.load(
+        graph, provider=Tampering("design", _broken_design, times=9), gates="none", verify=False
+    )
+    view = pipeline.run(BOOKMARKS)
+    design = view.step("design")
+    assert view.status == "failed", view.status
+    assert design.approved_attempt is None and design.attempts == 2
+    assert [r.verdict for r in design.reviews] == ["failed"]
+
+
+def _gate_auto_asks_a_human(tmp_path: Path) -> None:
+    """gates: auto — checks still failing after the last attempt wait for a person, who
+    cannot approve it."""
+    from featureline.errors import ReviewError
+
+    graph = pipeline_file(tmp_path, ["requirements", "design"], max_attempts=2)
+    pipeline = Pipeline.load(
+        graph, provider=Tampering("design", _broken_design, times=9), gates="auto", verify=False
+    )
+    view = pipeline.run(BOOKMARKS)
+    assert view.status == "waiting", view.status
+    assert view.pending[0].step == "design" and view.pending[0].errors > 0
+    with pytest.raises(ReviewError, match="cannot be approved"):
+        pipeline.review(view.info.run_id, approve=True)
+    assert pipeline.status(view.info.run_id).step("design").approved_attempt is None
+
+
+def _gate_human_waits(tmp_path: Path) -> None:
+    """gates: human — a clean artifact still waits for a person."""
+    graph = pipeline_file(tmp_path, ["requirements"])
+    pipeline = Pipeline.load(graph, provider=BuiltinSpecialist(), gates="human", verify=False)
+    view = pipeline.run(BOOKMARKS)
+    assert view.status == "waiting" and view.pending[0].step == "requirements", view.status
+    view = pipeline.review(view.info.run_id, approve=True, reviewer="ana")
+    assert view.status == "done"
+    assert [(r.verdict, r.reviewer) for r in view.step("requirements").reviews] == [
+        ("approve", "ana")
+    ]
+
+
+def _no_error_responses(data: dict[str, Any]) -> None:
+    from featureline.artifacts.api_spec import Endpoint
+    from featureline.providers.builtin_critic import is_health_endpoint
+
+    endpoint = next(
+        e for e in data["endpoints"] if not is_health_endpoint(Endpoint.model_validate(e))
+    )
+    endpoint["error_statuses"] = []
+
+
+def _gate_critic_rejects(tmp_path: Path) -> None:
+    """gates: critic — an artifact the checks pass but a reviewer rejects is revised."""
+    graph = pipeline_file(tmp_path, ["requirements", "design", "api_spec"])
+    pipeline = Pipeline.load(
+        graph, provider=Tampering("api_spec", _no_error_responses), gates="critic", verify=False
+    )
+    view = pipeline.run(BOOKMARKS)
+    api_spec = view.step("api_spec")
+    assert not has_errors(api_spec.findings[1])  # the checks pass the seeded defect
+    assert api_spec.approved_attempt == 2, api_spec.approved_attempt
+    rejected = [r for r in api_spec.reviews if r.attempt == 1 and r.verdict == "reject"]
+    assert [r.reviewer for r in rejected] == ["critic:api-reviewer"]
+
+
+def _drop_a_route(data: dict[str, Any]) -> None:
+    for file in data["files"]:
+        if file["path"].startswith("app/routers/") and '@router.delete("/{id}"' in file["content"]:
+            file["content"] = file["content"].replace(
+                '@router.delete("/{id}"', '@router.delete("/{id}/gone"'
+            )
+            return
+    raise AssertionError("no delete route to tamper with")
+
+
+def _verify_routes(tmp_path: Path) -> None:
+    """The app, imported in the sandbox, must serve exactly the spec's operations."""
+    steps = ["requirements", "design", "schema", "api_spec", "implementation"]
+    pipeline = Pipeline.load(
+        pipeline_file(tmp_path, steps), provider=Tampering("implementation", _drop_a_route)
+    )
+    view = pipeline.run(NOTES)
+    implementation = view.step("implementation")
+    errors = [f for f in implementation.findings[1] if f.severity == "error"]
+    assert any(
+        f.check == "implementation.routes" and "not served by the app" in f.message for f in errors
+    ), errors
+    assert implementation.approved_attempt == 2
+    assert implementation.evidence[2]["routes"], "the served routes are kept as evidence"
+
+
+def _failing_generated_test(data: dict[str, Any]) -> None:
+    data["test_files"].append(
+        {
+            "path": "tests/test_seeded_failure.py",
+            "content": "def test_deliberately_wrong():\n    assert 1 == 2\n",
+            "purpose": "seeded defect",
+        }
+    )
+
+
+def _verify_tests(tmp_path: Path) -> None:
+    """The generated tests run in the sandbox; a failing one sends the step back, and the
+    measured report reaches show and trace."""
+    steps = ["requirements", "design", "schema", "api_spec", "implementation", "testing"]
+    pipeline = Pipeline.load(
+        pipeline_file(tmp_path, steps), provider=Tampering("testing", _failing_generated_test)
+    )
+    view = pipeline.run(NOTES)
+    testing = view.step("testing")
+    failed = [f for f in testing.findings[1] if f.check == "testing.run" and f.severity == "error"]
+    assert [f.location for f in failed] == [
+        "tests/test_seeded_failure.py::test_deliberately_wrong"
+    ], testing.findings[1]
+    assert testing.approved_attempt == 2
+    report = testing.evidence[2]["execution"]
+    assert report["failed"] == 0 and report["passed"] >= 5
+    code, output = invoke("trace", view.info.run_id)
+    assert code == 0 and "passed" in output and "not run" not in output, output
+
+
+def _wrong_load_path(data: dict[str, Any]) -> None:
+    script = data["load_test_script"]
+    assert 'PATH = "/v1/' in script["content"]
+    script["content"] = script["content"].replace('PATH = "/v1/', 'PATH = "/v1/nowhere/')
+
+
+def _verify_load(tmp_path: Path) -> None:
+    """The performance gate: a load test whose requests fail is caught; the revised run's
+    p50/p95 are measured in the sandbox, compared with the target, and shown in show and
+    the export."""
+    steps = ["requirements", "design", "schema", "api_spec", "implementation", "performance"]
+    pipeline = Pipeline.load(
+        pipeline_file(tmp_path, steps), provider=Tampering("performance", _wrong_load_path)
+    )
+    view = pipeline.run(NOTES)
+    performance = view.step("performance")
+    errors = [f for f in performance.findings[1] if f.severity == "error"]
+    assert any(
+        f.check == "performance.load_run" and "load-test requests failed" in f.message
+        for f in errors
+    ), performance.findings[1]
+    assert performance.approved_attempt == 2
+    evidence = performance.evidence[2]
+    (result,) = evidence["results"]
+    assert result["requests"] >= 100 and 0 < result["p50_ms"] <= result["p95_ms"]
+    assert result["error_rate"] == 0
+    (verdict,) = evidence["verdicts"]
+    assert verdict["nfr_id"] == "NFR-1" and verdict["target"] == "< 300 ms"
+    assert verdict["measured"] == f"p95 {result['p95_ms']:.1f} ms"
+    assert verdict["verdict"] == ("met" if result["p95_ms"] < 300 else "not_met")
+
+    run_id = view.info.run_id
+    code, text = invoke("show", run_id, "performance")
+    assert code == 0, text
+    assert verdict["measured"] in text and "featureline load run in the sandbox" in text
+    assert f"{result['p95_ms']:g}" in text  # the Results table
+
+    out = tmp_path / "export"
+    export_run(pipeline.status(run_id), out)
+    (markdown,) = out.glob("*-performance.md")
+    exported = markdown.read_text()
+    assert f"| NFR-1 | < 300 ms | {verdict['measured']} | {verdict['verdict']} |" in exported
+    (artifact_file,) = (out / "artifacts").glob("*-performance.json")
+    artifact = json.loads(artifact_file.read_text())
+    assert artifact["results"][0]["p95_ms"] == result["p95_ms"]
+
+
+def _approve_everything(self: Any, task: StepTask, artifact: Any, reviewer: Any) -> Review:
+    return Review(verdict="approve", summary="", issues=[], suggestions=[])
+
+
+def _gate_sees_no_findings(monkeypatch: pytest.MonkeyPatch) -> None:
+    disable(monkeypatch, "findings_of", lambda *args, **kwargs: [])
+
+
+def _never_ask_a_human(monkeypatch: pytest.MonkeyPatch) -> None:
+    disable(monkeypatch, "needs_human", lambda *args, **kwargs: False)
+
+
+def _critic_approves_everything(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(BuiltinCritic, "review", _approve_everything)
+
+
+def _verifier_returns_nothing(name: str) -> Callable[[pytest.MonkeyPatch], None]:
+    def switch_off(monkeypatch: pytest.MonkeyPatch) -> None:
+        disable(monkeypatch, name, empty_result_like(find_function(name)))
+
+    return switch_off
+
+
+@dataclass(frozen=True)
+class Protection:
+    """A protection, how to switch it off, and the scenario that must notice."""
+
+    name: str
+    disable: Callable[[pytest.MonkeyPatch], None]
+    scenario: Callable[[Path], None]
+
+
+ENGINE_PROTECTIONS = [
+    Protection("gate.none", _gate_sees_no_findings, _gate_none_fails_a_broken_step),
+    Protection("gate.auto", _never_ask_a_human, _gate_auto_asks_a_human),
+    Protection("gate.auto.errors_block", _gate_sees_no_findings, _gate_auto_asks_a_human),
+    Protection("gate.human", _never_ask_a_human, _gate_human_waits),
+    Protection("gate.critic", _critic_approves_everything, _gate_critic_rejects),
+    Protection("verify.routes", _verifier_returns_nothing("verify_routes"), _verify_routes),
+    Protection("verify.tests", _verifier_returns_nothing("verify_tests"), _verify_tests),
+    Protection("verify.load", _verifier_returns_nothing("verify_load"), _verify_load),
+]
+
+PROTECTIONS: dict[str, Protection] = {
+    **{name: Protection(name, disable_check(name), check_scenario(name)) for name in CHECK_SEEDS},
+    **{p.name: p for p in ENGINE_PROTECTIONS},
+}
+
+
+def test_every_registered_check_has_a_seed() -> None:
+    registered = set(registered_checks())
+    assert registered - set(CHECK_SEEDS) == set(), "add a seeded defect for each new check"
+    assert set(CHECK_SEEDS) - registered == set(), "a seeded check is no longer registered"
+
+
+VERIFIERS = {
+    "verify_routes": "verify.routes",
+    "verify_tests": "verify.tests",
+    "verify_load": "verify.load",
+}
+
+
+def test_every_verification_step_has_a_protection() -> None:
+    """Every ``verify_*`` function of the verification code (module or package) has an
+    entry above, so a new sandbox verification cannot be added without its mutation test."""
+    import inspect
+
+    from tests.runhelpers import featureline_modules
+
+    found = {
+        name
+        for module in featureline_modules()
+        if module.__name__.startswith("featureline.verification")
+        for name, value in vars(module).items()
+        if name.startswith("verify_")
+        and name != "verify_artifact"
+        and inspect.isfunction(value)
+        and value.__module__.startswith("featureline.verification")
+    }
+    assert found == set(VERIFIERS), "add a Protection for each new verify_* step"
+    assert set(VERIFIERS.values()) <= set(PROTECTIONS)
+
+
+def test_every_gate_policy_has_a_protection() -> None:
+    from typing import get_args
+
+    from featureline.pipeline import GatePolicy
+
+    assert {f"gate.{p}" for p in get_args(GatePolicy)} <= set(PROTECTIONS)
+
+
+def _needs(name: str, request: pytest.FixtureRequest) -> None:
+    if name in NEEDS_POSTGRES:
+        request.getfixturevalue("pg_url")
+
+
+@pytest.mark.parametrize("name", list(PROTECTIONS))
+def test_protection_catches_its_seed(
+    name: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    _needs(name, request)
+    PROTECTIONS[name].scenario(tmp_path)
+
+
+@pytest.mark.parametrize("name", list(PROTECTIONS))
+def test_disabled_protection_is_noticed(
+    name: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _needs(name, request)
+    protection = PROTECTIONS[name]
+    protection.disable(monkeypatch)
+    with pytest.raises(AssertionError):
+        protection.scenario(tmp_path)
+    if name in CHECK_SEEDS:  # the seeded artifact now passes every check: only this one caught it
+        kind, data, context = _seeded(name)
+        remaining = [f for f in run_checks(kind, data, context) if f.severity == "error"]
+        caught_by = sorted({f"{f.check}: {f.message[:120]}" for f in remaining})
+        assert caught_by == [], f"the seed for {name} is also caught by other checks"
+
+
+def test_no_sandbox_is_never_a_silent_pass() -> None:
+    """Verification switched off says so in every verified step's findings."""
+    pipeline = Pipeline.load(provider=BuiltinSpecialist(), verify=False)
+    view = pipeline.run(
+        "Users can save bookmarks with a URL, a title and tags",
+    )
+    for step in ("implementation", "testing", "performance"):
+        found = view.step(step).findings[1]
+        assert any(
+            f.check == f"{step}.sandbox"
+            and f.severity == "warning"
+            and "not executed in the sandbox" in f.message
+            for f in found
+        ), step
