@@ -66,10 +66,10 @@ def test_full_run_with_claude_through_the_cli(fake: FakeMessagesAPI, tmp_path: P
         # never more than the API's four, never on the step-specific instructions
         blocks = request.user_blocks
         marked = [i for i, b in enumerate(blocks) if "cache_control" in b]
-        first = 1 if "requirements" in step.inputs else 0
-        assert marked[0] == first, step.id
+        first_mark = 1 if "requirements" in step.inputs else 0
+        assert marked[0] == first_mark, step.id
         assert len(marked) == min(4, 1 + len(others)), step.id
-        last_input = first + len(others)  # then the last inputs, up to four in all
+        last_input = first_mark + len(others)  # then the last inputs, up to four in all
         assert marked[1:] == list(range(last_input - len(marked) + 2, last_input + 1)), step.id
         assert "Step: " not in "".join(blocks[i]["text"] for i in marked)
         assert blocks[0]["text"].startswith("<feature_request>")

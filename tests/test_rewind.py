@@ -15,7 +15,6 @@ from featureline.errors import ReviewError
 from featureline.graph import TaskWrites, reopen_input
 from featureline.paths import resolve_pipeline_path
 from featureline.pipeline import load_pipeline
-from featureline.store import open_store
 from featureline.views import RunView
 from tests.clihelpers import invoke
 from tests.runstates import BOOKMARKS, STATES, make_run, raw_state

@@ -72,7 +72,8 @@ def _schema() -> dict[str, Any]:
         built[step_id] = builtin.produce(task).artifact
     artifact = built["schema"]
     assert isinstance(artifact, SchemaArtifact)
-    return json.loads(artifact.model_dump_json())
+    data: dict[str, Any] = json.loads(artifact.model_dump_json())
+    return data
 
 
 def _pg_findings(data: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> list[Any]:
