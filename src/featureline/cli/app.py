@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from featureline.cli import commands_inspect, commands_run, commands_timetravel
+from featureline.cli import commands_inspect, commands_run, commands_timetravel, commands_ui
 from featureline.cli.context import CliState
 from featureline.errors import FeaturelineError
 from featureline.logging import configure_logging
@@ -74,6 +74,7 @@ def main_options(
 commands_run.register(app)
 commands_inspect.register(app)
 commands_timetravel.register(app)
+commands_ui.register(app)
 
 
 def main() -> None:
