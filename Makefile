@@ -37,3 +37,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .featureline out
+
+# featureline ui: its security tests and its browser tests (Debian chromium via .ci/run).
+.PHONY: test-ui
+test-ui: $(STAMP)
+	$(BIN)/pytest -q tests/test_ui_security.py tests/test_ui_browser.py
