@@ -3,6 +3,7 @@ the Host check, bound decisions (stale attempt, edit schema) and text rendered a
 
 from __future__ import annotations
 
+import html
 import re
 import subprocess
 import sys
@@ -16,6 +17,7 @@ from featureline.errors import UserInputError
 from featureline.ui import UiSettings, create_app
 from featureline.ui.artifact_views import highlight
 from featureline.ui.jobs import Job, JobRunner
+from tests.clihelpers import invoke
 
 HOSTILE = (
     "Users can save bookmarks with a URL and a title.\n\n"
@@ -66,10 +68,10 @@ def csrf_of(html: str) -> str:
 def test_request_text_is_rendered_as_text(waiting_run: tuple[str, str], tmp_path: Path) -> None:
     store, run_id = waiting_run
     client, _ = client_for(store, tmp_path)
-    html = client.get(f"/runs/{run_id}").text
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "<script>alert(1)" not in html and "<img src=x" not in html
-    assert "[/x]" in html
+    page_html = client.get(f"/runs/{run_id}").text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page_html
+    assert "<script>alert(1)" not in page_html and "<img src=x" not in page_html
+    assert "[/x]" in page_html
     page = client.get(f"/runs/{run_id}/steps/requirements")
     assert page.status_code == 200
     assert "<script>alert(1)" not in page.text
@@ -77,8 +79,8 @@ def test_request_text_is_rendered_as_text(waiting_run: tuple[str, str], tmp_path
 
 
 def test_highlighted_code_is_escaped() -> None:
-    html = str(highlight("x = '</pre><script>alert(1)</script>'", "python", "app.py"))
-    assert "<script>" not in html and "&lt;script&gt;" in html
+    code_html = str(highlight("x = '</pre><script>alert(1)</script>'", "python", "app.py"))
+    assert "<script>" not in code_html and "&lt;script&gt;" in code_html
 
 
 def test_a_write_without_csrf_token_is_refused(
@@ -220,3 +222,59 @@ def test_the_runs_table_filters(waiting_run: tuple[str, str], tmp_path: Path) ->
     assert run_id in client.get("/?status=waiting").text
     assert run_id not in client.get("/?status=done").text
     assert run_id not in client.get("/?q=zzz-nothing").text
+
+
+def test_cli_refuses_a_wide_bind_without_a_token() -> None:
+    code, output = invoke("ui", "--host", "0.0.0.0", "--port", "0")
+    assert code == 2
+    assert "--token" in output and output.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"verdict": "approve", "reopen": "requirements"}, "goes with a rejection"),
+        ({"verdict": "reject", "comment": "x", "reopen": "nope"}, "unknown step 'nope'"),
+        ({"verdict": "reject", "comment": "x", "reopen": "docs"}, "has not run yet"),
+        ({"verdict": "maybe"}, "unknown decision"),
+    ],
+)
+def test_reopen_and_verdict_refusals_match_the_cli(
+    waiting_run: tuple[str, str], tmp_path: Path, fields: dict[str, str], expected: str
+) -> None:
+    store, run_id = waiting_run
+    client, jobs = client_for(store, tmp_path)
+    token = csrf_of(client.get(f"/runs/{run_id}/steps/requirements").text)
+    response = client.post(
+        f"/runs/{run_id}/steps/requirements/decide",
+        data={"attempt": "1", "csrf_token": token, **fields},
+        headers={"Origin": ORIGIN},
+    )
+    assert response.status_code == 409
+    assert expected in html.unescape(response.text)
+    assert jobs.started == []
+
+
+def test_a_run_that_is_waiting_does_not_resume(
+    waiting_run: tuple[str, str], tmp_path: Path
+) -> None:
+    store, run_id = waiting_run
+    client, jobs = client_for(store, tmp_path)
+    token = csrf_of(client.get(f"/runs/{run_id}/steps/requirements").text)
+    response = client.post(
+        f"/runs/{run_id}/resume", data={"csrf_token": token}, headers={"Origin": ORIGIN}
+    )
+    assert response.status_code == 400 and "only a stopped or failed run resumes" in response.text
+    assert jobs.started == []
+
+
+def test_the_start_form_refuses_an_empty_request(tmp_path: Path) -> None:
+    client, jobs = client_for(str(tmp_path / "s.sqlite"), tmp_path)
+    token = csrf_of(client.get("/runs/new").text)
+    response = client.post(
+        "/runs",
+        data={"request": "   ", "pipeline": "backend-feature", "csrf_token": token},
+        headers={"Origin": ORIGIN},
+    )
+    assert response.status_code == 400 and "is empty" in response.text
+    assert jobs.started == []
