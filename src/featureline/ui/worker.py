@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from decimal import Decimal
@@ -57,18 +58,26 @@ def _stop(signum: int, _frame: object) -> NoReturn:
     raise SystemExit(128 + signum)
 
 
+def _delay() -> float:
+    """``FEATURELINE_BUILTIN_DELAY``, as the CLI's ``--builtin-delay`` reads it."""
+    try:
+        return max(0.0, float(os.environ.get("FEATURELINE_BUILTIN_DELAY") or 0))
+    except ValueError:
+        raise UserInputError("FEATURELINE_BUILTIN_DELAY must be a number of seconds") from None
+
+
 def _specialist_for(store_url: str, run_id: str) -> Any:
     """The provider the run was started with (as the CLI's resume/review choose it)."""
     with open_store(store_url) as store:
         recorded = store.runs.get(run_id).provider
-    return make_specialist(recorded if recorded in PROVIDERS else None)
+    return make_specialist(recorded if recorded in PROVIDERS else None, delay_s=_delay())
 
 
 def _start(args: argparse.Namespace) -> None:
     feature = read_request(args.request_file)
     pipeline = Pipeline.load(
         args.graph,
-        provider=make_specialist(args.provider),
+        provider=make_specialist(args.provider, delay_s=_delay()),
         store=args.store,
         gates=args.gates,
         verify=not args.no_verify,
