@@ -278,3 +278,19 @@ def test_the_start_form_refuses_an_empty_request(tmp_path: Path) -> None:
     )
     assert response.status_code == 400 and "is empty" in response.text
     assert jobs.started == []
+
+
+def test_every_page_reads_both_store_backends(store_url: str, tmp_path: Path) -> None:
+    """The same pages over SQLite and PostgreSQL: the app is a view of the CLI's store."""
+    pipeline = Pipeline.load(provider="builtin", store=store_url, gates="human", verify=False)
+    run_id = pipeline.run("Users can save bookmarks with a URL and a title.").info.run_id
+    pipeline.review(run_id, reject="add tags", step="requirements", attempt=1)
+    client, _ = client_for(store_url, tmp_path)
+    assert run_id in client.get("/").text
+    assert 'data-step="requirements"' in client.get(f"/runs/{run_id}").text
+    step = client.get(f"/runs/{run_id}/steps/requirements?attempt=1")
+    assert step.status_code == 200 and "Functional requirements" in step.text
+    diff = client.get("/diff", params={"a": f"{run_id}:requirements@2"})
+    assert diff.status_code == 200 and "requirements@1" in diff.text and "add tags" in diff.text
+    bad = client.get("/diff", params={"a": f"{run_id}:nope"})
+    assert bad.status_code == 400

@@ -69,6 +69,7 @@ def run_context(request: Request, view: RunView) -> dict[str, Any]:
         "graph": layout(view_spec(view)),
         "job": job.describe() if job else None,
         "busy": bool(job and job.running),
+        "job_failed": bool(job and job.error()),
         "origin": origin,
         "feature": FeatureRequest.model_validate(request_data) if request_data else None,
     }
