@@ -5,9 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from featureline.artifacts import TestingArtifact
 from featureline.paths import resolve_pipeline_path
 from featureline.pipeline import load_pipeline
-from featureline.ui.artifact_views import Citation, cite_request, operations
+from featureline.ui import artifact_views
+from featureline.ui.artifact_views import (
+    Citation,
+    cite_request,
+    operations,
+)
 from featureline.ui.pipeline_graph import layout
 from featureline.ui.reading import age_text
 
@@ -64,3 +70,35 @@ def test_age_is_coarse() -> None:
     assert age_text(now, now - timedelta(seconds=42)) == "42s"
     assert age_text(now, now - timedelta(hours=3, minutes=5)) == "3h"
     assert age_text(now, now - timedelta(days=2)) == "2d"
+
+
+def test_tests_per_requirement_count_only_declared_tests() -> None:
+    testing = TestingArtifact.model_validate(
+        {
+            "strategy": [],
+            "test_files": [],
+            "test_command": "pytest",
+            "coverage": [{"requirement_id": "FR-1", "tests": ["t::a"]}],
+            "execution": {
+                "command": "pytest",
+                "passed": 2,
+                "failed": 0,
+                "errors": 0,
+                "duration_s": 1.0,
+                "output_tail": "",
+                "ran_at": "2026-01-01T00:00:00Z",
+                "results": [
+                    {"test_id": "t::a", "outcome": "passed"},
+                    {"test_id": "t::b", "outcome": "failed", "requirement_ids": ["FR-2"]},
+                ],
+            },
+        }
+    )
+    rows = {r.requirement_id: r for r in artifact_views.tests_per_requirement(testing, None)}
+    assert rows["FR-1"].verdict == "not declared"
+    assert [o.outcome for o in rows["FR-1"].planned_outcomes] == ["passed"]
+    assert rows["FR-2"].verdict == "failed"
+    unrun = artifact_views.tests_per_requirement(
+        testing.model_copy(update={"execution": None}), None
+    )
+    assert {r.verdict for r in unrun} == {"not run"}

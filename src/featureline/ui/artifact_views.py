@@ -171,12 +171,15 @@ class RequirementTests:
     title: str
     planned: list[str]
     outcomes: list[TestOutcome]
+    planned_outcomes: list[TestOutcome] = field(default_factory=list)
+    ran: bool = False
 
     @property
     def verdict(self) -> str:
-        """passed only when a test of its own ran and every such test passed."""
+        """passed only when a test that declared the requirement ran and every such test
+        passed (tests merely listed in the coverage map do not count, as in the gate)."""
         if not self.outcomes:
-            return "not run"
+            return "not declared" if self.ran else "not run"
         if all(o.outcome == "passed" for o in self.outcomes):
             return "passed"
         if any(o.outcome in ("failed", "error") for o in self.outcomes):
@@ -192,6 +195,7 @@ def tests_per_requirement(
     titles = {fr.id: fr.title for fr in requirements.functional} if requirements else {}
     planned = {c.requirement_id: list(c.tests) for c in testing.coverage}
     results = testing.execution.results if testing.execution else []
+    by_id = {o.test_id: o for o in results}
     ids = list(dict.fromkeys([*titles, *planned, *(r for o in results for r in o.requirement_ids)]))
     return [
         RequirementTests(
@@ -199,6 +203,8 @@ def tests_per_requirement(
             title=titles.get(rid, ""),
             planned=planned.get(rid, []),
             outcomes=[o for o in results if rid in o.requirement_ids],
+            planned_outcomes=[by_id[t] for t in planned.get(rid, []) if t in by_id],
+            ran=testing.execution is not None,
         )
         for rid in ids
     ]
