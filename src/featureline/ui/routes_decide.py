@@ -100,8 +100,8 @@ async def decide(request: Request, run_id: str, step_id: str) -> Response:
     except ReviewError as exc:
         status = 422 if isinstance(exc, InvalidEdit) else 409
         message = f"refused: {exc} — now: {where_it_stands(view)}"
-        shown = int(fields["attempt"]) if fields["attempt"].isdigit() else None
-        return _refused(request, view, step_id, shown, status, message, fields)
+        # The page shows where the step stands now, not the attempt the form was bound to.
+        return _refused(request, view, step_id, None, status, message, fields)
     args = [
         "review",
         run_id,
