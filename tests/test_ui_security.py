@@ -126,6 +126,7 @@ def test_a_genuine_decision_starts_a_worker_bound_to_the_attempt(
     assert (action, bound) == ("reject", run_id)
     assert args[:2] == ["review", run_id]
     assert args[args.index("--attempt") + 1] == "1" and "add export" in args
+    assert args[args.index("--reviewer") + 1] == "web reviewer"
 
 
 def test_a_stale_attempt_is_refused_with_the_current_state(

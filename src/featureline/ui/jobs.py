@@ -75,8 +75,11 @@ class JobRunner:
 
     def __init__(self, store_url: str, folder: Path | None = None) -> None:
         self.store_url = store_url
-        self._tmp = None if folder else tempfile.TemporaryDirectory(prefix="featureline-ui-")
-        self.folder = folder or Path(self._tmp.name)  # type: ignore[union-attr]
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if folder is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="featureline-ui-")
+            folder = Path(self._tmp.name)
+        self.folder = folder
         self._jobs: list[Job] = []
         self._ids = itertools.count(1)
         self._lock = threading.Lock()

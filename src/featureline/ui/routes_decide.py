@@ -80,7 +80,8 @@ async def resume_run(request: Request, run_id: str) -> Response:
 async def decide(request: Request, run_id: str, step_id: str) -> Response:
     form = await checked_form(request)
     fields = {
-        k: _field(form, k) for k in ("attempt", "verdict", "comment", "artifact_json", "reopen")
+        k: _field(form, k)
+        for k in ("attempt", "verdict", "comment", "artifact_json", "reopen", "reviewer")
     }
     view = await run_in_threadpool(load_view, store_url(request), run_id)
     runner = jobs(request)
@@ -113,6 +114,8 @@ async def decide(request: Request, run_id: str, step_id: str) -> Response:
         decision.verdict,
         "--comment",
         decision.comment,
+        "--reviewer",
+        " ".join(fields["reviewer"].split())[:80] or "web reviewer",
     ]
     if decision.reopen:
         args += ["--reopen", decision.reopen]
