@@ -295,3 +295,27 @@ def test_every_page_reads_both_store_backends(store_url: str, tmp_path: Path) ->
     assert diff.status_code == 200 and "requirements@1" in diff.text and "add tags" in diff.text
     bad = client.get("/diff", params={"a": f"{run_id}:nope"})
     assert bad.status_code == 400
+
+
+def test_reopening_a_step_of_a_finished_run_starts_a_rewind_worker(tmp_path: Path) -> None:
+    store = str(tmp_path / "done.sqlite")
+    pipeline = Pipeline.load(provider="builtin", store=store, gates="auto", verify=False)
+    run_id = pipeline.run("Users can save bookmarks with a URL and a title.").info.run_id
+    client, jobs = client_for(store, tmp_path)
+    page = client.get(f"/runs/{run_id}/steps/design")
+    assert 'id="rewind-form"' in page.text
+    url = f"/runs/{run_id}/steps/design/rewind"
+    data = {"csrf_token": csrf_of(page.text), "comment": "  "}
+    refused = client.post(url, data=data, headers={"Origin": ORIGIN})
+    assert refused.status_code == 409 and "needs a comment" in refused.text
+    unknown = client.post(
+        f"/runs/{run_id}/steps/nope/rewind",
+        data={**data, "comment": "x"},
+        headers={"Origin": ORIGIN},
+    )
+    assert unknown.status_code in (400, 409) and jobs.started == []
+    done = client.post(url, data={**data, "comment": "use a queue"}, headers={"Origin": ORIGIN})
+    assert done.status_code == 200  # followed to the run page
+    action, args, bound = jobs.started[0]
+    assert (action, bound) == ("reopen", run_id)
+    assert args[:4] == ["rewind", run_id, "--step", "design"] and "use a queue" in args

@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
 def ui(
     ctx: typer.Context,
     port: Annotated[
-        int, typer.Option("--port", min=0, max=65535, help="Port to listen on.")
+        int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")
     ] = 8765,
     host: Annotated[
         str, typer.Option("--host", help="Address to bind; anything but loopback needs --token.")

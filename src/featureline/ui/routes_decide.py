@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from featureline.errors import ReviewError, UserInputError
 from featureline.request import parse_request
+from featureline.timetravel import check_reopenable
 from featureline.ui.decisions import InvalidEdit, check_decision, parse_attempt, where_it_stands
 from featureline.ui.pages import render
 from featureline.ui.reading import load_view
@@ -124,6 +125,31 @@ async def decide(request: Request, run_id: str, step_id: str) -> Response:
         edit_file.write_text(json.dumps(decision.edited), encoding="utf-8")
         args += ["--edit-file", str(edit_file)]
     runner.start(decision.verdict, args, run_id=run_id)
+    return RedirectResponse(f"/runs/{run_id}", status_code=303)
+
+
+@router.post("/runs/{run_id}/steps/{step_id}/rewind")
+async def rewind_step(request: Request, run_id: str, step_id: str) -> Response:
+    """Reopen a step of a run no gate is waiting in (done, failed, stopped), as
+    ``featureline rewind`` does: it runs again with the comment, and so does all after it."""
+    form = await checked_form(request)
+    fields = {k: _field(form, k) for k in ("comment", "reviewer")}
+    view = await run_in_threadpool(load_view, store_url(request), run_id)
+    runner = jobs(request)
+    try:
+        if runner.busy(run_id):
+            raise ReviewError(f"run {run_id} is still working on an earlier decision: wait for it")
+        if view.pending:
+            raise ReviewError("a gate is waiting: reject it and reopen from its review form")
+        if not fields["comment"].strip():
+            raise ReviewError("reopening a step needs a comment saying what to change")
+        check_reopenable(view, step_id)
+    except ReviewError as exc:
+        message = f"refused: {exc} — now: {where_it_stands(view)}"
+        return _refused(request, view, step_id, None, 409, message, fields)
+    reviewer = " ".join(fields["reviewer"].split())[:80] or "web reviewer"
+    args = ["rewind", run_id, "--step", step_id, "--comment", fields["comment"].strip()]
+    runner.start("reopen", [*args, "--reviewer", reviewer], run_id=run_id)
     return RedirectResponse(f"/runs/{run_id}", status_code=303)
 
 

@@ -7,6 +7,7 @@ viewer in the app sees the run as running while the worker lives. Its first stdo
 is ``run <id>`` once the run exists; errors end as one ``error: ...`` line on stderr.
 
     python -m featureline.ui.worker --store URL start REQUEST_FILE [--graph G] ...
+    python -m featureline.ui.worker --store URL resume|review|rewind RUN_ID ...
 """
 
 from __future__ import annotations
@@ -50,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     review.add_argument("--edit-file")
     review.add_argument("--reopen")
     review.add_argument("--reviewer", default="web reviewer")
+    rewind = sub.add_parser("rewind")
+    rewind.add_argument("run_id")
+    rewind.add_argument("--step", required=True)
+    rewind.add_argument("--comment", default="")
+    rewind.add_argument("--reviewer", default="web reviewer")
     return parser
 
 
@@ -127,6 +133,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"run {args.run_id}", flush=True)
             workspace = Workspace(_specialist_for(args.store, args.run_id), store=args.store)
             print(f"status {workspace.resume(args.run_id).status}", flush=True)
+        elif args.command == "rewind":
+            print(f"run {args.run_id}", flush=True)
+            workspace = Workspace(_specialist_for(args.store, args.run_id), store=args.store)
+            view = workspace.rewind(
+                args.run_id, args.step, comment=args.comment, reviewer=args.reviewer
+            )
+            print(f"status {view.status}", flush=True)
         else:
             print(f"run {args.run_id}", flush=True)
             _review(args)
