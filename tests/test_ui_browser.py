@@ -58,7 +58,8 @@ def free_port() -> int:
 def server(tmp_path: Path) -> Iterator[str]:
     port = free_port()
     settings = UiSettings(store_url=str(tmp_path / "ui.sqlite"), port=port)
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    app = create_app(settings)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     app_server = uvicorn.Server(config)
     thread = threading.Thread(target=app_server.run, daemon=True)
     thread.start()
@@ -67,6 +68,7 @@ def server(tmp_path: Path) -> Iterator[str]:
         assert time.monotonic() < deadline, "the UI server did not start"
         time.sleep(0.1)
     yield f"http://127.0.0.1:{port}"
+    app.state.stopping.set()
     app_server.should_exit = True
     thread.join(60)
 

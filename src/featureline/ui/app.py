@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -30,6 +31,7 @@ def create_app(settings: UiSettings, jobs: JobRunner | None = None) -> FastAPI:
         try:
             yield
         finally:
+            _app.state.stopping.set()
             runner.stop_all()
 
     app = FastAPI(
@@ -37,6 +39,7 @@ def create_app(settings: UiSettings, jobs: JobRunner | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.jobs = runner
+    app.state.stopping = threading.Event()  # set by the server on shutdown: streams end
     app.state.templates = template_env()
     app.middleware("http")(guard)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter
@@ -38,7 +39,8 @@ async def _stream(request: Request, run_id: str) -> AsyncIterator[str]:
     last: str | None = None
     quiet = 0
     url = store_url(request)
-    while not await request.is_disconnected():
+    stopping: threading.Event = request.app.state.stopping
+    while not stopping.is_set() and not await request.is_disconnected():
         try:
             view = await run_in_threadpool(load_view, url, run_id)
             job = jobs(request).for_run(run_id)
