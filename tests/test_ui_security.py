@@ -226,7 +226,7 @@ def test_the_runs_table_filters(waiting_run: tuple[str, str], tmp_path: Path) ->
 
 
 def test_cli_refuses_a_wide_bind_without_a_token() -> None:
-    code, output = invoke("ui", "--host", "0.0.0.0", "--port", "0")
+    code, output = invoke("ui", "--host", "0.0.0.0", "--port", "18999")
     assert code == 2
     assert "--token" in output and output.count("\n") == 1
 
