@@ -319,3 +319,29 @@ def test_reopening_a_step_of_a_finished_run_starts_a_rewind_worker(tmp_path: Pat
     action, args, bound = jobs.started[0]
     assert (action, bound) == ("reopen", run_id)
     assert args[:4] == ["rewind", run_id, "--step", "design"] and "use a queue" in args
+
+
+@pytest.mark.parametrize("verify", [False, True], ids=["unverified", "verified"])
+def test_every_step_page_of_a_finished_run_renders(tmp_path: Path, verify: bool) -> None:
+    """Each artifact kind's page, with and without the sandbox's measurements in it."""
+    store = str(tmp_path / "done.sqlite")
+    pipeline = Pipeline.load(provider="builtin", store=store, gates="auto", verify=verify)
+    view = pipeline.run("Users can save bookmarks with a URL and a title.")
+    assert view.status == "done"
+    client, _ = client_for(store, tmp_path)
+    marks = {
+        "requirements": "The request, with what cites it",
+        "design": 'class="mermaid"',
+        "schema": 'class="ddl"',
+        "api_spec": 'class="op"',
+        "implementation": 'class="code hl"',
+        "testing": "tests-per-requirement",
+        "performance": "Verdicts per non-functional requirement",
+        "docs": 'class="prose"',
+    }
+    for step in view.steps:
+        page = client.get(f"/runs/{view.info.run_id}/steps/{step.id}")
+        assert page.status_code == 200, (step.id, page.text[-500:])
+        assert marks[step.kind] in page.text, step.id
+    performance = client.get(f"/runs/{view.info.run_id}/steps/performance").text
+    assert ('id="load-results"' in performance) == verify

@@ -174,6 +174,10 @@ class RequirementTests:
     planned_outcomes: list[TestOutcome] = field(default_factory=list)
     ran: bool = False
 
+    def outcome_of(self, test_id: str) -> str:
+        """How a planned test ended when the tests ran ("" if it did not run)."""
+        return next((o.outcome for o in self.planned_outcomes if o.test_id == test_id), "")
+
     @property
     def verdict(self) -> str:
         """passed only when a test that declared the requirement ran and every such test
