@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -28,8 +29,9 @@ PROVIDERS = ("", "builtin", "anthropic")
 START_WAIT_S = 120.0
 
 
-def _field(form: object, name: str) -> str:
-    value = form.get(name)  # type: ignore[attr-defined]
+def _field(form: FormData, name: str) -> str:
+    """A text field of the form ("" when absent or a file)."""
+    value = form.get(name)
     return value if isinstance(value, str) else ""
 
 

@@ -16,8 +16,10 @@ from featureline.artifacts import (
     TestingArtifact,
 )
 from featureline.diff import Side, diff_sides, resolve_sides
+from featureline.engine import RunOptions
 from featureline.errors import UserInputError
 from featureline.paths import default_graphs_dir
+from featureline.pipeline import PipelineSpec
 from featureline.request import FeatureRequest
 from featureline.ui import artifact_views as av
 from featureline.ui.jobs import JobRunner
@@ -75,9 +77,8 @@ def run_context(request: Request, view: RunView) -> dict[str, Any]:
     }
 
 
-def view_spec(view: RunView) -> Any:
-    from featureline.engine import RunOptions
-
+def view_spec(view: RunView) -> PipelineSpec:
+    """The pipeline the run was started with (kept in the run index with its options)."""
     return RunOptions.from_json(view.info.options).spec
 
 
