@@ -4,6 +4,7 @@ the Host check, bound decisions (stale attempt, edit schema) and text rendered a
 from __future__ import annotations
 
 import html
+import json
 import re
 import subprocess
 import sys
@@ -345,3 +346,30 @@ def test_every_step_page_of_a_finished_run_renders(tmp_path: Path, verify: bool)
         assert marks[step.kind] in page.text, step.id
     performance = client.get(f"/runs/{view.info.run_id}/steps/performance").text
     assert ('id="load-results"' in performance) == verify
+
+
+def test_a_valid_edit_is_handed_to_the_worker_as_json(
+    waiting_run: tuple[str, str], tmp_path: Path
+) -> None:
+    store, run_id = waiting_run
+    client, jobs = client_for(store, tmp_path)
+    page = client.get(f"/runs/{run_id}/steps/requirements").text
+    shown = re.search(r'<textarea name="artifact_json"[^>]*>(.*?)</textarea>', page, re.S)
+    assert shown is not None
+    artifact = json.loads(html.unescape(shown.group(1)))
+    artifact["summary"] = "Edited in the browser <b>not bold</b>"
+    response = client.post(
+        f"/runs/{run_id}/steps/requirements/decide",
+        data={
+            "attempt": "1",
+            "verdict": "edit",
+            "artifact_json": json.dumps(artifact),
+            "csrf_token": csrf_of(page),
+        },
+        headers={"Origin": ORIGIN},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    _, args, _ = jobs.started[0]
+    sent = json.loads(Path(args[args.index("--edit-file") + 1]).read_text(encoding="utf-8"))
+    assert sent == artifact
