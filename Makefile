@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 REQUEST ?= examples/requests/bookmarks.md
 OUT ?= out/bookmarks
+# Debian's chromium, driven by Playwright in the UI browser tests (`playwright install`
+# cannot reach its download host from these machines, so the system browser is used)
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .PHONY: run test lint typecheck check bench clean
 
@@ -14,10 +18,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+$(CHROMIUM):
+	@echo "installing Debian's chromium for the UI browser tests"
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
+
 run: $(STAMP)
 	$(BIN)/featureline run $(REQUEST) --provider builtin --gates auto --export $(OUT) --force
 
-test: $(STAMP)
+test: $(STAMP) $(CHROMIUM)
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
@@ -38,3 +47,8 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .featureline out
+
+# featureline ui: its security tests and its browser tests (Debian chromium via .ci/run).
+.PHONY: test-ui
+test-ui: $(STAMP)
+	$(BIN)/pytest -q tests/test_ui_security.py tests/test_ui_browser.py

@@ -71,6 +71,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "commands_timetravel",
         "Compare two attempts of a step, a run and its fork, or two runs, file by file.",
     ),
+    "ui": (
+        "commands_ui",
+        "Serve a web app to follow runs live, read their artifacts and decide at their gates.",
+    ),
 }
 """Command -> (module under featureline.cli, one-line help), in the order help lists them."""
 
