@@ -213,10 +213,13 @@ def test_output_is_byte_identical_across_processes(tmp_path: Path) -> None:
     first = sorted(p.relative_to(exports[0]) for p in exports[0].rglob("*") if p.is_file())
     second = sorted(p.relative_to(exports[1]) for p in exports[1].rglob("*") if p.is_file())
     assert first == second and len(first) > 30
+    manifest = Path(".featureline-export.json")  # records when it was written: differs
+    assert manifest in first
     differing = [
         str(path)
         for path in first
-        if (exports[0] / path).read_bytes().replace(run_ids[0].encode(), b"RUN")
+        if path != manifest
+        and (exports[0] / path).read_bytes().replace(run_ids[0].encode(), b"RUN")
         != (exports[1] / path).read_bytes().replace(run_ids[1].encode(), b"RUN")
     ]
     assert differing == []

@@ -12,8 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
-
 from featureline.api import Workspace
 from tests.clihelpers import featureline
 from tests.runhelpers import NOTES
@@ -129,11 +127,6 @@ def test_kill_during_sandbox_verification_then_resume(tmp_path: Path) -> None:
     assert after.step("implementation").evidence[1]["routes"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 10 (rule 11): a service the load gate started outlives a kill -9 of the run; "
-    "remove this marker when the sandbox ties its processes to the run's life",
-)
 def test_nothing_sandboxed_outlives_a_killed_run(tmp_path: Path) -> None:
     _, sandboxed = _kill_during_verification(tmp_path, tmp_path / "crash.sqlite", ("uvicorn",))
     assert _reap(sandboxed) == []

@@ -70,20 +70,21 @@ class PriceTable(BaseModel):
     models: dict[str, ModelPrice] = Field(default_factory=dict)
 
     def price_for(self, model: str) -> ModelPrice:
-        """Exact id, id without date suffix, longest id prefix, genai-prices, then family;
-        else an error."""
+        """Exact id, id without date suffix, longest id prefix, family (only a price file
+        names families), then genai-prices; else an error. A price file therefore always
+        wins over the maintained prices."""
         for candidate in (model, _DATE_SUFFIX.sub("", model)):
             if candidate in self.models:
                 return self.models[candidate]
         prefixes = [name for name in self.models if model.startswith(name)]
         if prefixes:
             return self.models[max(prefixes, key=len)]
-        maintained = maintained_price(model)
-        if maintained is not None:
-            return maintained
         family = model_family(model)
         if family is not None and family in self.families:
             return self.families[family]
+        maintained = maintained_price(model)
+        if maintained is not None:
+            return maintained
         raise UnknownModelPriceError(model)
 
     def merged(self, override: PriceTable) -> PriceTable:
