@@ -16,8 +16,14 @@ from featureline.artifacts.performance import (
     NfrVerdict,
     PerformanceArtifact,
 )
-from featureline.artifacts.requirements import RequirementsArtifact
-from featureline.providers.builtin.resources import Col, Resource, build_resources
+from featureline.artifacts.requirements import NonFunctionalRequirement, RequirementsArtifact
+from featureline.providers.builtin.resources import (
+    Col,
+    Resource,
+    build_resources,
+    map_requirements,
+)
+from featureline.providers.builtin.text import title_words
 
 LOAD_TEST = '''"""Short load run against a running service; one LoadResult JSON object per line.
 
@@ -343,15 +349,7 @@ def build_performance(
         f" and GET {target.path} filtered by {filter_desc}" if filter_desc else ""
     )
     verdicts = [
-        NfrVerdict(
-            nfr_id=n.id,
-            target=f"{n.comparator} {n.target:g} {n.unit}",
-            measured="",
-            verdict="not_measured",
-            evidence="the builtin generator does not invent numbers: featureline's verifier "
-            f"measures this by running load_test_command ({scenarios}, {rows} seeded "
-            f"{target.table} rows) against the service in the sandbox",
-        )
+        _verdict(n, req, resources, target, scenarios, rows)
         for n in req.non_functional
         if n.category in {"performance", "scalability"}
     ]
@@ -391,4 +389,82 @@ def build_performance(
         results=[],
         verdicts=verdicts,
         recommendations=recs,
+    )
+
+
+def nfr_operations(
+    n: NonFunctionalRequirement, req: RequirementsArtifact, resources: list[Resource]
+) -> tuple[list[str], str]:
+    """The operations a target is about, and why it cannot be measured ('' when it can).
+
+    With ``requirement_ids`` the target is about those FRs' endpoints; a deferred or
+    unmapped FR has no endpoint to measure. Without them, a metric that names an
+    operation the service does not have (e.g. "the redirect path") is not measured on
+    some other endpoint instead."""
+    mapping = map_requirements(req, resources)
+    by_entity = {r.entity: r for r in resources}
+    if n.requirement_ids:
+        ops: list[str] = []
+        for fid in n.requirement_ids:
+            fr = next((f for f in req.functional if f.id == fid), None)
+            if fr is None or fr.status != "planned" or not mapping.get(fid):
+                return (
+                    [],
+                    f"{fid} is not built by the generated service, so its operation cannot be measured",
+                )
+            for entity, op in mapping[fid]:
+                method, path = by_entity[entity].endpoint(op)
+                ops.append(f"{method} {path}")
+        return list(dict.fromkeys(ops)), ""
+    metric = n.metric.lower()
+    known = {"list", "lists", "endpoints", "service", "api", "health", "user", "per", "while"}
+    for r in resources:
+        known |= {r.entity, r.table, title_words(r.entity), title_words(r.table)}
+    words = set(metric.replace("/", " ").split())
+    if not any(w in known for w in words) or ("path" in words and "list" not in words):
+        return (
+            [],
+            f"the metric ({n.metric}) names an operation the generated service does not build",
+        )
+    return [], ""
+
+
+def _verdict(
+    n: NonFunctionalRequirement,
+    req: RequirementsArtifact,
+    resources: list[Resource],
+    target: Resource,
+    scenarios: str,
+    rows: int,
+) -> NfrVerdict:
+    ops, why_not = nfr_operations(n, req, resources)
+    measured_ops = [f"GET {target.path}"]
+    if why_not:
+        return NfrVerdict(
+            nfr_id=n.id,
+            target=f"{n.comparator} {n.target:g} {n.unit}",
+            measured="",
+            verdict="not_measured",
+            evidence=why_not,
+            operations=[],
+        )
+    if ops and not set(ops) <= set(measured_ops):
+        return NfrVerdict(
+            nfr_id=n.id,
+            target=f"{n.comparator} {n.target:g} {n.unit}",
+            measured="",
+            verdict="not_measured",
+            evidence=f"the target is about {', '.join(ops)}; the load run measures "
+            f"{', '.join(measured_ops)} only, so this target is not measured",
+            operations=[],
+        )
+    return NfrVerdict(
+        nfr_id=n.id,
+        target=f"{n.comparator} {n.target:g} {n.unit}",
+        measured="",
+        verdict="not_measured",
+        evidence="the builtin generator does not invent numbers: featureline's verifier "
+        f"measures this by running load_test_command ({scenarios}, {rows} seeded "
+        f"{target.table} rows) against the service in the sandbox",
+        operations=ops or measured_ops,
     )

@@ -135,6 +135,7 @@ def router_py(r: Resource, ops: set[str], shared_tables: set[str]) -> str:
         f"UPDATE_SET = {{{', '.join(f'{c!r}: {c + chr(32) + chr(61) + chr(32) + chr(63)!r}' for c in cols)}}}",
         f'INSERT_SQL = "INSERT INTO {r.table} ({", ".join(insert_cols)}) VALUES ({", ".join("?" for _ in insert_cols)})"',
         f'SELECT_ONE = "SELECT * FROM {r.table} WHERE id = ?{read_where}"',
+        f'SELECT_ANY = "SELECT * FROM {r.table} WHERE id = ?"',
         "#: referenced column -> (table, rows visible to all); a referenced row must be visible",
         f"REFS = {refs!r}",
         f"LINKS = {links!r}",
@@ -159,16 +160,24 @@ def router_py(r: Resource, ops: set[str], shared_tables: set[str]) -> str:
         f"    return {cls}.model_validate(data)",
         "",
         "",
-        "def _fetch(db: sqlite3.Connection, item_id: int, user: CurrentUser) -> sqlite3.Row:",
-        f"    row = db.execute(SELECT_ONE, (item_id{read_param},)).fetchone()",
+        "def _privileged(user: CurrentUser, op: str) -> bool:",
+        '    """A role an operation is reserved to acts on every row of it, not only its own."""',
+        "    return user.role in ROLES.get(op, ())",
+        "",
+        "",
+        'def _fetch(db: sqlite3.Connection, item_id: int, user: CurrentUser, op: str = "get") -> sqlite3.Row:',
+        "    if _privileged(user, op):",
+        "        row = db.execute(SELECT_ANY, (item_id,)).fetchone()",
+        "    else:",
+        f"        row = db.execute(SELECT_ONE, (item_id{read_param},)).fetchone()",
         "    if row is None:",
         f'        raise HTTPException(status_code=404, detail="{r.title} not found")',
         "    return row",
         "",
         "",
-        "def _own(row: sqlite3.Row, user: CurrentUser) -> None:",
+        "def _own(row: sqlite3.Row, user: CurrentUser, op: str) -> None:",
         '    """Changing a row is its owner\'s right (shared rows are visible to others)."""',
-        '    if row["owner_id"] != user.id:',
+        '    if row["owner_id"] != user.id and not _privileged(user, op):',
         f'        raise HTTPException(status_code=403, detail="only the owner may change this {r.title}")',
         "",
         "",
@@ -290,8 +299,8 @@ def router_py(r: Resource, ops: set[str], shared_tables: set[str]) -> str:
             "    _limit(user)",
             "    data = body.model_dump(exclude_unset=True)",
             *(["    _write_lock(db)"] if locked else []),
-            "    current = _fetch(db, id, user)",
-            "    _own(current, user)",
+            '    current = _fetch(db, id, user, "update")',
+            '    _own(current, user, "update")',
             "    _check_refs(db, data, user)",
             *(
                 [
@@ -330,7 +339,7 @@ def router_py(r: Resource, ops: set[str], shared_tables: set[str]) -> str:
             "def delete(id: ItemId, db: sqlite3.Connection = Depends(get_db), user: CurrentUser = Depends(current_user)) -> Response:",
             *role_line("delete"),
             "    _limit(user)",
-            "    _own(_fetch(db, id, user), user)",
+            '    _own(_fetch(db, id, user, "delete"), user, "delete")',
             "    try:",
             f'        db.execute("DELETE FROM {r.table} WHERE id = ?", (id,))',
             "    except sqlite3.IntegrityError as exc:",
@@ -378,7 +387,11 @@ def _list_route(r: Resource, read_where: str, role: list[str]) -> list[str]:
     ]
     body = ["    clauses: list[str] = []", "    params: list[object] = []"]
     if read_where:
-        body += ['    clauses.append("owner_id = ?")', "    params.append(user.id)"]
+        body += [
+            '    if not _privileged(user, "list"):',
+            '        clauses.append("owner_id = ?")',
+            "        params.append(user.id)",
+        ]
     colmap = {c.name: c for c in r.cols}
     for param, col in r.filters:
         args.append(f"{param}: {_filter_type(r, param, col)} = None")

@@ -13,6 +13,22 @@ from featureline.providers.builtin.test_support import creator
 Aspects = dict[str, set[tuple[str, str]]]
 
 
+def _scope(line: str, path: str) -> str:
+    """Send each call as the user allowed to make it (a role user for a reserved operation)."""
+    if "headers=me" not in line:
+        return line
+    if f'client.get("{path}"' in line:
+        return line.replace("headers=me", "headers=lister")
+    for call, var in (
+        ("client.get(", "reader"),
+        ("client.patch(", "writer"),
+        ("client.delete(", "remover"),
+    ):
+        if call in line:
+            return line.replace("headers=me", f"headers={var}")
+    return line
+
+
 def two_values(c: Col) -> tuple[str, str] | None:
     """Two different valid values of a column (Python expressions), for must/must-not rows."""
     t = c.ftype
@@ -67,16 +83,19 @@ def resource_tests(
         )
         if frs:
             lines.append(f"@pytest.mark.requirement({', '.join(repr(x) for x in frs)})")
-        lines.extend(
-            [
-                f"def {name}(client, auth, other_auth):",
-                f"    me = {me}",
-                "    _ = me",
-                *body,
-                "",
-                "",
-            ]
-        )
+        preamble = [f"    me = {me}"]
+        for var, op in (
+            ("reader", "get"),
+            ("lister", "list"),
+            ("writer", "update"),
+            ("remover", "delete"),
+        ):
+            roles = r.roles_for(op)
+            preamble.append(f"    {var} = " + (f"role_auth({roles[0]!r})" if roles else "me"))
+        preamble.append("    _ = (me, reader, lister, writer, remover)")
+        role_test = bool(aspect and aspect.startswith("rule:") and "role" in name)
+        scoped = body if role_test else [_scope(line, r.path) for line in body]
+        lines.extend([f"def {name}(client, auth, other_auth):", *preamble, *scoped, "", ""])
         for fr in frs:
             ids.setdefault(fr, []).append(f"{f}::{name}")
 
@@ -182,8 +201,19 @@ def resource_tests(
             f'    assert client.get("{r.path}/99999999999999999999", headers=me).status_code in (404, 422)',
         ],
     )
+    in_rules = {
+        c
+        for x in r.rules
+        if x.kind in {"no_overlap", "transition", "one_active"}
+        for c in x.columns
+    }
     change = next(
-        (c for c in r.body_cols if c.ftype in {"string", "text", "integer", "decimal", "date", "datetime"}),
+        (
+            c
+            for c in r.body_cols
+            if c.name not in in_rules
+            and c.ftype in {"string", "text", "integer", "decimal", "date", "datetime"}
+        ),
         None,
     )
     if change is not None:
@@ -345,30 +375,26 @@ def _filter_tests(
 
 
 def _ownership_test(r: Resource) -> list[str]:
+    """A second (ordinary) user neither sees nor changes the first user's row: 404, or 403
+    where a role rule reserves the operation; a shared row is read but not changed (403)."""
     url = f"f\"{r.path}/{{item['id']}}\""
     change = next((c for c in r.body_cols if c.ftype in {"string", "text"}), None)
     patch = f'{{"{change.name}": "taken over"}}' if change else "{}"
+
+    def expect(op: str, visible: int) -> str:
+        return "403" if r.roles_for(op) else str(visible)
+
     lines = [
         f"    item = make_{r.entity}(client, me)",
         f"    url = {url}",
-        f'    listed = [row["id"] for row in client.get("{r.path}", params={{"limit": 100}}, headers=other_auth).json()["items"]]',
-    ]
-    if r.shared:
-        lines += [
-            "    assert client.get(url, headers=other_auth).status_code == 200",
-            '    assert item["id"] in listed',
-            f"    assert client.patch(url, json={patch}, headers=other_auth).status_code == 403",
-            "    assert client.delete(url, headers=other_auth).status_code == 403",
-        ]
-    else:
-        lines += [
-            "    assert client.get(url, headers=other_auth).status_code == 404",
-            '    assert item["id"] not in listed',
-            f"    assert client.patch(url, json={patch}, headers=other_auth).status_code == 404",
-            "    assert client.delete(url, headers=other_auth).status_code == 404",
-        ]
-    lines += [
-        '    assert client.get(url, headers=me).json() == item, "another user changed the row"'
+        f'    listing = client.get("{r.path}", params={{"limit": 100}}, headers=other_auth)',
+        f"    assert listing.status_code == {expect('list', 200)}",
+        '    listed = [row["id"] for row in listing.json().get("items", [])]',
+        f"    assert client.get(url, headers=other_auth).status_code == {expect('get', 200 if r.shared else 404)}",
+        f"    assert client.patch(url, json={patch}, headers=other_auth).status_code == {expect('update', 403 if r.shared else 404)}",
+        f"    assert client.delete(url, headers=other_auth).status_code == {expect('delete', 403 if r.shared else 404)}",
+        f'    assert (item["id"] in listed) is {r.shared and not r.roles_for("list")}',
+        '    assert client.get(url, headers=reader).json() == item, "another user changed the row"',
     ]
     return lines
 
