@@ -29,8 +29,9 @@ INT_MIN = -(2**63)
 #: exact decimals travel as strings; the server checks the same pattern (ASCII digits only)
 DECIMAL_PATTERN = r"^-?[0-9]{1,10}(\.[0-9]{1,2})?$"
 DECIMAL_PATTERN_NONNEGATIVE = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+$"
-URL_PATTERN = r"^https?://[^\s]+$"
+#: ASCII whitespace only: "\\s" differs between ECMAScript, Python and Rust regexes
+EMAIL_PATTERN = r"^[^@ \t\r\n]+@[^@ \t\r\n]+$"
+URL_PATTERN = r"^https?://[^ \t\r\n]+$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 SUCCESS = {"create": 201, "list": 200, "get": 200, "update": 200, "delete": 204}
 TITLES = {

@@ -25,6 +25,18 @@ def _refs(
     return refs, links  # type: ignore[return-value]
 
 
+def _visible_sql(
+    refs: dict[str, tuple[str, bool]], links: dict[str, tuple[str, bool]]
+) -> dict[str, tuple[str, bool]]:
+    out = {}
+    for table, shared in [*refs.values(), *links.values()]:
+        if table == "users" or shared:
+            out[table] = (f"SELECT 1 FROM {table} WHERE id = ?", False)
+        else:
+            out[table] = (f"SELECT 1 FROM {table} WHERE id = ? AND owner_id = ?", True)
+    return out
+
+
 def _time_like(r: Resource, col: str) -> bool:
     return next((c.ftype for c in r.cols if c.name == col), "") in {"date", "datetime"}
 
@@ -136,9 +148,11 @@ def router_py(r: Resource, ops: set[str], shared_tables: set[str]) -> str:
         f'INSERT_SQL = "INSERT INTO {r.table} ({", ".join(insert_cols)}) VALUES ({", ".join("?" for _ in insert_cols)})"',
         f'SELECT_ONE = "SELECT * FROM {r.table} WHERE id = ?{read_where}"',
         f'SELECT_ANY = "SELECT * FROM {r.table} WHERE id = ?"',
-        "#: referenced column -> (table, rows visible to all); a referenced row must be visible",
-        f"REFS = {refs!r}",
-        f"LINKS = {links!r}",
+        "#: referenced column -> table; a referenced row must be visible to the caller",
+        f"REFS = { {k: v[0] for k, v in refs.items()}!r}",
+        f"LINKS = { {k: v[0] for k, v in links.items()}!r}",
+        "#: table -> (query that finds a row the caller may reference, whether it binds the caller)",
+        f"VISIBLE = {_visible_sql(refs, links)!r}",
         f"ROLES = {dict(r.roles)!r}",
         "",
         "",
@@ -181,21 +195,21 @@ def router_py(r: Resource, ops: set[str], shared_tables: set[str]) -> str:
         f'        raise HTTPException(status_code=403, detail="only the owner may change this {r.title}")',
         "",
         "",
-        "def _visible(db: sqlite3.Connection, table: str, row_id: int, shared: bool, user: CurrentUser) -> bool:",
-        '    if table == "users" or shared:',
-        '        return db.execute(f"SELECT 1 FROM {table} WHERE id = ?", (row_id,)).fetchone() is not None',
-        '    return db.execute(f"SELECT 1 FROM {table} WHERE id = ? AND owner_id = ?", (row_id, user.id)).fetchone() is not None',
+        "def _visible(db: sqlite3.Connection, table: str, row_id: int, user: CurrentUser) -> bool:",
+        "    sql, owned = VISIBLE[table]",
+        "    params = (row_id, user.id) if owned else (row_id,)",
+        "    return db.execute(sql, params).fetchone() is not None",
         "",
         "",
         "def _check_refs(db: sqlite3.Connection, data: dict[str, object], user: CurrentUser) -> None:",
         '    """404 for a reference to a row that does not exist or is another user\'s."""',
-        "    for column, (table, shared) in REFS.items():",
+        "    for column, table in REFS.items():",
         "        value = data.get(column)",
-        "        if value is not None and not _visible(db, table, value, shared, user):  # type: ignore[arg-type]",
+        "        if value is not None and not _visible(db, table, value, user):  # type: ignore[arg-type]",
         '            raise HTTPException(status_code=404, detail=f"{column}: no such row ({value})")',
-        "    for field, (table, shared) in LINKS.items():",
+        "    for field, table in LINKS.items():",
         "        for value in data.get(field) or ():  # type: ignore[attr-defined]",
-        "            if not _visible(db, table, value, shared, user):",
+        "            if not _visible(db, table, value, user):",
         '                raise HTTPException(status_code=404, detail=f"{field}: no such row ({value})")',
         "",
         "",
