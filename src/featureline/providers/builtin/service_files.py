@@ -142,11 +142,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
-from starlette.routing import Match
 
 from app.config import get_settings
 
 LOG = logging.getLogger("app")
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 TITLES = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
           405: "Method Not Allowed", 409: "Conflict", 413: "Content Too Large",
           415: "Unsupported Media Type", 422: "Unprocessable Content", 429: "Too Many Requests",
@@ -160,12 +160,17 @@ def problem(status: int, detail: str, instance: str, headers: dict[str, str] | N
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """Every method some route serves at this path (the full Allow header of a 405)."""
+    """Every method the OpenAPI document serves at this path (the full Allow of a 405).
+
+    Read from the app's own OpenAPI paths (public API), whatever the router's internals."""
+    parts = request.url.path.rstrip("/").split("/")
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match != Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
+    for template, item in request.app.openapi().get("paths", {}).items():
+        pattern = template.rstrip("/").split("/")
+        if len(pattern) == len(parts) and all(
+            p == q or (p.startswith("{") and q) for p, q in zip(pattern, parts)
+        ):
+            methods |= {m.upper() for m in item if m.lower() in HTTP_METHODS}
     return sorted(methods)
 
 
