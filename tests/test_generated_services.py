@@ -279,7 +279,7 @@ for n, (path, op) in enumerate(posts):
     body = {k: value(k, v, 50 + n) for k, v in schema["properties"].items()}
     foreign = [k for k, v in body.items() if (k.endswith("_id") and k[:-3] in created) or (k.endswith("_ids") and v)]
     if foreign:
-        problem(f"B links {path} to A's {foreign}", c.post(path, json=body, headers=B), {404})
+        problem(f"B links {path} to A's {foreign}", c.post(path, json=body, headers=B), {409})
 print(json.dumps({"checks": checks, "failures": failures}))
 """
 

@@ -48,10 +48,11 @@ TITLES = {
 def error_statuses(res: Resource, op: str) -> list[int]:
     """Every client error the generated route can answer, so the spec documents them all:
     400 an unreadable body, 403 a role rule or another user's shared row, 404 an unknown
-    (or invisible) row or referenced row, 409 a rule or a row still referenced."""
+    (or invisible) row, 409 a rule, a reference to a row the caller cannot see, or a row
+    still referenced."""
     codes = {401, 422}
     if op in {"create", "update"}:
-        codes |= {400, 404, 409, 429}
+        codes |= {400, 409, 429}
     if op in {"get", "update", "delete"}:
         codes.add(404)
     if op == "delete":

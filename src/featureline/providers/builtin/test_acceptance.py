@@ -277,6 +277,9 @@ def resource_tests(
         ],
     )
     test(f"test_{e}_isolated_per_owner", "ownership", _ownership_test(r))
+    foreign = _foreign_link(r, resources)
+    if foreign:
+        test(f"test_{e}_cannot_link_other_users_rows", None, foreign)
     if any(c.ftype == "decimal" for c in r.body_cols):
         c = next(c for c in r.body_cols if c.ftype == "decimal")
         test(
@@ -397,6 +400,37 @@ def _ownership_test(r: Resource) -> list[str]:
         '    assert client.get(url, headers=reader).json() == item, "another user changed the row"',
     ]
     return lines
+
+
+def _foreign_link(r: Resource, resources: Sequence[Resource]) -> list[str]:
+    """Bob cannot point his new row at one of alice's (unshared) rows: 409, nothing stored."""
+    if r.roles_for("create"):
+        return []
+    for c in r.body_cols:
+        parent = next(
+            (p for p in resources if p.table == c.fk_table and p.entity != r.entity), None
+        )
+        if parent is not None and not parent.shared and not parent.roles_for("create"):
+            return [
+                f"    mine = make_{r.entity}(client, other_auth)",
+                f"    theirs = make_{parent.entity}(client, auth)",
+                f"    payload = {{key: mine[key] for key in {[x.name for x in r.body_cols if not x.nullable]!r}}}",
+                f'    payload["{c.name}"] = theirs["id"]',
+                f'    response = client.post("{r.path}", json=payload, headers=other_auth)',
+                "    assert response.status_code == 409, response.text",
+            ]
+    for j in r.joins:
+        other = next((p for p in resources if p.table == j.right_table), None)
+        if other is not None and not other.shared and not other.roles_for("create"):
+            return [
+                f"    theirs = make_{other.entity}(client, auth)",
+                f"    mine = make_{r.entity}(client, other_auth)",
+                f"    url = f\"{r.path}/{{mine['id']}}\"",
+                f'    response = client.patch(url, json={{"{j.field_name}": [theirs["id"]]}}, headers=other_auth)',
+                "    assert response.status_code == 409, response.text",
+                f'    assert client.get(url, headers=other_auth).json()["{j.field_name}"] == mine["{j.field_name}"]',
+            ]
+    return []
 
 
 def _overdue_test(r: Resource) -> list[str]:
