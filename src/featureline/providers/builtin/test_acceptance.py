@@ -488,6 +488,19 @@ def _rule_test(r: Resource, rule: BuiltRule) -> list[str]:
         c for c in (rule.columns + rule.scope) if c != "owner_id"
     ]
     copy = f"{{key: first[key] for key in {list(dict.fromkeys(k for k in keys if any(c.name == k for c in r.body_cols)))!r}}}"
+    # other unique columns get fresh values, so only the rule under test can refuse a row
+    others = {c for x in r.rules_of("unique") if x.id != rule.id for c in x.columns} | {
+        c.name for c in r.body_cols if c.unique
+    }
+    fresh = [
+        c.name
+        for c in r.body_cols
+        if c.name in others
+        and c.ftype in {"string", "text", "email"}
+        and c.name not in rule.columns
+    ]
+    if fresh:
+        copy = f"{{**{copy}, **{{key: 'x' + str(first[key]) for key in {fresh!r}}}}}"
     if rule.kind == "unique":
         return [
             f"    first = make_{e}(client, me)",

@@ -36,6 +36,16 @@ def fr_aspects(
     for fr in req.functional:
         if fr.status != "planned":
             continue
+        cited = {
+            (r.entity, f"rule:{x.id}")
+            for r in resources
+            for x in r.rules
+            if fr.id in x.requirement_ids
+        }
+        if cited:
+            # a requirement a rule stands for is checked by that rule's tests only
+            out[fr.id] = cited
+            continue
         aspects: set[tuple[str, str]] = set()
         text = f"{fr.title} {fr.description} {' '.join(fr.acceptance_criteria)}".lower()
         ops = mapping.get(fr.id, [])
@@ -64,10 +74,6 @@ def fr_aspects(
             }
         else:
             aspects |= set(ops)
-        for r in resources:
-            for rule in r.rules:
-                if fr.id in rule.requirement_ids:
-                    aspects.add((r.entity, f"rule:{rule.id}"))
         out[fr.id] = aspects
     return out
 
