@@ -8,6 +8,7 @@ says so in its artifacts and writes no test claiming it, rather than ignoring it
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from featureline.artifacts.requirements import RequirementsArtifact, Rule
@@ -124,55 +125,60 @@ def resolve(
         if c is None:
             return deferred(rule, f"scope {s!r} is not a column of {entity}")
         scope.append(c)
-    base = {
-        "id": rule.id,
-        "kind": rule.kind,
-        "scope": tuple(scope),
-        "values": tuple(rule.values),
-        "requirement_ids": ids,
-        "description": rule.description,
-        "roles": tuple(rule.roles),
-        "operations": tuple(rule.operations),
-    }
+
+    def built(columns_: tuple[str, ...], parent: str = "") -> BuiltRule:
+        return BuiltRule(
+            id=rule.id,
+            kind=rule.kind,
+            columns=columns_,
+            scope=tuple(scope),
+            values=tuple(rule.values),
+            requirement_ids=ids,
+            description=rule.description,
+            roles=tuple(rule.roles),
+            operations=tuple(rule.operations),
+            parent_table=parent,
+        )
+
     kind = rule.kind
     if kind == "unique":
         if not cols:
             return deferred(rule, "a unique rule needs at least one field")
-        return BuiltRule(columns=tuple(cols), **base)  # type: ignore[arg-type]
+        return built(tuple(cols))
     if kind == "no_overlap":
         ok = len(cols) == 2 and all(columns[c] in {"date", "datetime", "integer"} for c in cols)
         if not ok:
             return deferred(rule, "no_overlap needs two date, datetime or integer fields")
-        return BuiltRule(columns=tuple(cols), **base)  # type: ignore[arg-type]
+        return built(tuple(cols))
     if kind == "capacity":
-        return _capacity(rule, entity, columns, tables, base)
+        return _capacity(rule, entity, columns, tables, built, tuple(scope))
     if kind == "one_active":
         if len(cols) != 1 or not rule.values:
             return deferred(rule, "one_active needs one field and the values that count as active")
-        return BuiltRule(columns=tuple(cols), **base)  # type: ignore[arg-type]
+        return built(tuple(cols))
     if kind == "transition":
         if len(cols) != 1 or columns[cols[0]] not in {"enum", "string"}:
             return deferred(rule, "transition needs one enum field")
-        built = BuiltRule(columns=tuple(cols), **base)  # type: ignore[arg-type]
-        if not built.transitions:
+        made = built(tuple(cols))
+        if not made.transitions:
             return deferred(rule, "transition needs values written as 'from->to'")
-        return built
+        return made
     if kind == "range":
-        if len(cols) != 1 or columns[cols[0]] not in {"integer", "decimal"}:
-            return deferred(rule, "range is built for one integer or decimal field")
+        if len(cols) != 1 or columns[cols[0]] != "integer":
+            return deferred(rule, "range is built for one integer field (bounds in the schema)")
         try:
             [float(v) for v in rule.values[:2]]
         except ValueError:
             return deferred(rule, "range values must be numbers")
         if len(rule.values) != 2:
             return deferred(rule, "range needs values [min, max]")
-        return BuiltRule(columns=tuple(cols), **base)  # type: ignore[arg-type]
+        return built(tuple(cols))
     if kind == "role_required":
         if not rule.roles or not rule.operations:
             return deferred(rule, "role_required needs roles and operations")
-        return BuiltRule(columns=tuple(cols), **base)  # type: ignore[arg-type]
+        return built(tuple(cols))
     if kind == "shared":
-        return BuiltRule(columns=tuple(cols), **base)  # type: ignore[arg-type]
+        return built(tuple(cols))
     return deferred(rule, f"the builtin generator does not build {kind!r} rules")
 
 
@@ -181,19 +187,16 @@ def _capacity(
     entity: str,
     columns: dict[str, str],
     tables: dict[str, dict[str, str]],
-    base: dict[str, object],
+    built: Callable[[tuple[str, ...], str], BuiltRule],
+    scope: tuple[str, ...],
 ) -> BuiltRule | DeferredRule:
     if len(rule.fields) != 2 or len(rule.scope) != 1:
         return deferred(rule, "capacity needs fields [quantity, capacity] and one parent scope")
     qty = column_for(rule.fields[0], columns, entity)
-    fk = base["scope"][0] if base["scope"] else None  # type: ignore[index]
     parent = next((e for e in tables if entity_matches(rule.scope[0], e)), None)
-    if qty is None or fk is None or parent is None or columns.get(qty) != "integer":
+    if qty is None or not scope or parent is None or columns.get(qty) != "integer":
         return deferred(rule, "capacity: quantity field or parent not found")
     cap = column_for(rule.fields[1], tables[parent], parent)
     if cap is None or tables[parent][cap] != "integer":
         return deferred(rule, f"capacity: {rule.fields[1]!r} is not an integer column of {parent}")
-    out = dict(base)
-    out["columns"] = (qty, cap)
-    out["parent_table"] = parent
-    return BuiltRule(**out)  # type: ignore[arg-type]
+    return built((qty, cap), parent)

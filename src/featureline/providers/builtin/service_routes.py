@@ -13,16 +13,16 @@ from featureline.providers.builtin.resources import Resource
 from featureline.providers.builtin.rules import BuiltRule
 
 
-def _q(value: str) -> str:
-    return repr(value)
-
-
 def _refs(
     r: Resource, shared_tables: set[str]
 ) -> tuple[dict[str, tuple[str, bool]], dict[str, tuple[str, bool]]]:
-    refs = {c.name: (c.fk_table, c.fk_table in shared_tables) for c in r.body_cols if c.fk_table}
+    refs = {
+        c.name: (c.fk_table, c.fk_table in shared_tables)
+        for c in r.body_cols
+        if c.fk_table is not None
+    }
     links = {j.field_name: (j.right_table, j.right_table in shared_tables) for j in r.joins}
-    return refs, links  # type: ignore[return-value]
+    return refs, links
 
 
 def _visible_sql(
@@ -305,7 +305,7 @@ def router_py(r: Resource, ops: set[str], shared_tables: set[str]) -> str:
             "",
         ]
     if "update" in ops:
-        cap = r.capacity
+        capacity = r.capacity
         L += [
             f'@router.patch("/{{id}}", response_model={cls}, operation_id="{r.op_id("update")}")',
             f"def update(id: ItemId, body: {cls}Update, db: sqlite3.Connection = Depends(get_db),",
@@ -327,11 +327,11 @@ def router_py(r: Resource, ops: set[str], shared_tables: set[str]) -> str:
             ),
             *(
                 [
-                    f"    if {cap[1]!r} in data or {cap[3]!r} in data:",
-                    f"        _check_capacity(db, data.get({cap[1]!r}) or current[{cap[1]!r}],",
-                    f"                        data.get({cap[3]!r}) or current[{cap[3]!r}], id)",
+                    f"    if {capacity[1]!r} in data or {capacity[3]!r} in data:",
+                    f"        _check_capacity(db, data.get({capacity[1]!r}) or current[{capacity[1]!r}],",
+                    f"                        data.get({capacity[3]!r}) or current[{capacity[3]!r}], id)",
                 ]
-                if cap
+                if capacity
                 else []
             ),
             "    columns = [c for c in UPDATE_SET if c in data]",
