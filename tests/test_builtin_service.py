@@ -25,6 +25,7 @@ from featureline.artifacts.requirements import (
 from featureline.providers.builtin.api_spec import build_api_spec
 from featureline.providers.builtin.implementation import build_implementation
 from featureline.providers.builtin.performance import build_performance
+from featureline.providers.builtin.rules import all_roles
 from featureline.providers.builtin.schema import build_schema
 from featureline.providers.builtin.testing import build_testing
 from featureline.sandbox import Sandbox
@@ -298,10 +299,20 @@ def test_users_script_creates_users_with_tokens() -> None:
     with Sandbox() as sandbox:
         where = sandbox.workspace("users")
         sandbox.write_files(where, files)
-        made = sandbox.run(["python", "users.py", "admin", "employee"], where)
+        made = sandbox.run(["python", "users.py", "admin", "employee", "user"], where)
         assert made.returncode == 0, made.output_tail(20)
         users = json.loads(made.stdout)["users"]
-        assert [u["role"] for u in users] == ["admin", "employee"]
+        assert [u["role"] for u in users] == ["admin", "employee", "user"]
+        # "user" is the least privileged role, whatever the service calls it
+        assert [u["service_role"] for u in users] == ["admin", "employee", "employee"]
         assert all(len(u["token"]) >= 20 and u["id"] >= 1 for u in users)
         bad = sandbox.run(["python", "users.py", "root"], where)
         assert bad.returncode == 2 and "unknown role" in bad.stderr
+
+
+def test_default_role_is_the_least_privileged_whatever_the_actor_order() -> None:
+    req = meeting_rooms()
+    req = req.model_copy(update={"actors": list(reversed(req.actors))})  # admin first
+    assert all_roles(req) == ["employee", "admin"]
+    no_rules = req.model_copy(update={"rules": []})
+    assert all_roles(no_rules)[0] == "admin"  # nobody is granted anything: the first actor

@@ -89,9 +89,9 @@ def default_role(req: RequirementsArtifact) -> str:
 
 
 def all_roles(req: RequirementsArtifact) -> list[str]:
-    roles = role_names(req)
+    """Every role, the least privileged (the default of new users) first."""
     low = default_role(req)
-    return roles if low in roles else [low, *roles]
+    return [low, *(r for r in role_names(req) if r != low)]
 
 
 def rule_fields(rule: Rule) -> tuple[str, ...]:

@@ -270,8 +270,10 @@ DateTime = Annotated[AwareDatetime, BeforeValidator(_text(DATETIME_RE, "date-tim
 USERS = '''"""Create demo users: python users.py ROLE [ROLE...]
 
 Run from the service root after the server created its database (same DATABASE_PATH).
-Prints one JSON line {"users": [{"role", "id", "email", "token"}]}; send the token as
-{HOW}. Tokens are random and stored only as sha256 hashes.
+ROLE is one of ROLES, or "user" for the default, least privileged role ({DEFAULT}).
+Prints one JSON line {"users": [{"role", "id", "email", "token", "service_role"}]} in the
+order asked ("role" echoes the argument); send the token as {HOW}. Tokens are random and
+stored only as sha256 hashes.
 """
 
 import hashlib
@@ -282,13 +284,14 @@ import sys
 from app.db import connect, init_db
 
 ROLES = {ROLES}
+DEFAULT_ROLE = ROLES[0]
 
 
 def main(argv: list[str]) -> int:
     if not argv:
         print("usage: python users.py ROLE [ROLE...]; roles: " + ", ".join(ROLES), file=sys.stderr)
         return 2
-    unknown = [r for r in argv if r not in ROLES]
+    unknown = [r for r in argv if r not in ROLES and r != "user"]
     if unknown:
         print(f"unknown role {unknown[0]!r}; roles: " + ", ".join(ROLES), file=sys.stderr)
         return 2
@@ -296,14 +299,16 @@ def main(argv: list[str]) -> int:
     conn = connect()
     users = []
     try:
-        for role in argv:
+        for asked in argv:
+            role = asked if asked in ROLES else DEFAULT_ROLE
             token = secrets.token_urlsafe(24)
             email = f"{role}-{secrets.token_hex(4)}@example.com"
             cur = conn.execute(
                 "INSERT INTO users (email, display_name, role, token_hash) VALUES (?, ?, ?, ?)",
                 (email, email.split("@")[0], role, hashlib.sha256(token.encode("utf-8")).hexdigest()),
             )
-            users.append({"role": role, "id": cur.lastrowid, "email": email, "token": token})
+            users.append({"role": asked, "id": cur.lastrowid, "email": email, "token": token,
+                          "service_role": role})
         conn.commit()
     finally:
         conn.close()
@@ -327,4 +332,8 @@ def auth_file(api_key: bool) -> str:
 
 def users_file(roles: list[str], api_key: bool) -> str:
     how = "the X-API-Key header" if api_key else "Authorization: Bearer <token>"
-    return USERS.replace("{ROLES}", repr(tuple(roles))).replace("{HOW}", how)
+    return (
+        USERS.replace("{ROLES}", repr(tuple(roles)))
+        .replace("{HOW}", how)
+        .replace("{DEFAULT}", roles[0])
+    )
