@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from featureline.artifacts import ImplementationArtifact, RequirementsArtifact, TestingArtifact
+from featureline.artifacts.performance import LoadResult
 from featureline.artifacts.requirements import (
     Actor,
     Entity,
@@ -161,8 +163,25 @@ def meeting_rooms() -> RequirementsArtifact:
                 unit="ms",
                 requirement_ids=["FR-17"],
             ),
+            NonFunctionalRequirement(
+                id="NFR-3",
+                category="performance",
+                description="reading a room is fast",
+                metric="p95 latency of reading a room",
+                comparator="<",
+                target=50,
+                unit="ms",
+                requirement_ids=["FR-3"],
+            ),
         ],
     )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def _generate(req: RequirementsArtifact) -> tuple[ImplementationArtifact, TestingArtifact]:
@@ -217,6 +236,38 @@ def test_performance_targets_name_their_operations_or_say_why_not() -> None:
     assert verdicts["NFR-1"].operations == ["GET /v1/bookings"]
     assert verdicts["NFR-2"].verdict == "not_measured" and verdicts["NFR-2"].operations == []
     assert "FR-17" in verdicts["NFR-2"].evidence
+    assert verdicts["NFR-3"].operations == ["GET /v1/rooms/{id}"]
+
+
+def test_load_run_measures_the_operations_the_targets_name() -> None:
+    req = meeting_rooms()
+    impl, _ = _generate(req)
+    perf = build_performance(req, False)
+    assert perf.seed_script is not None
+    files = {f.path: f.content for f in impl.files}
+    files |= {perf.seed_script.path: perf.seed_script.content}
+    files |= {perf.load_test_script.path: perf.load_test_script.content}
+    port = free_port()
+    with Sandbox() as sandbox:
+        where = sandbox.workspace("load")
+        sandbox.write_files(where, files)
+        argv = ["python", "-m", "uvicorn", impl.entry_point, "--host", "127.0.0.1", "--port"]
+        server = sandbox.start([*argv, str(port)], where, limits=SandboxLimits(wall_seconds=120))
+        try:
+            server.wait_for_port(port, timeout=30)
+            seed = server.run(
+                ["python", perf.seed_script.path], limits=SandboxLimits(wall_seconds=60)
+            )
+            assert seed.ok, seed.output_tail(20)
+            env = {k: str(v) for k, v in json.loads(seed.stdout).items()}
+            command = perf.load_test_command.replace("{base_url}", f"http://127.0.0.1:{port}")
+            load = server.run([*command.split(), "--requests", "20"], env=env)
+            assert load.ok, load.output_tail(20)
+        finally:
+            server.stop()
+    results = [LoadResult.model_validate_json(x) for x in load.stdout.splitlines() if x.strip()]
+    assert {r.endpoint for r in results} >= {"GET /v1/bookings", "GET /v1/rooms/{id}"}
+    assert all(r.error_rate == 0 for r in results), results
 
 
 # Each mutation breaks one behaviour of the generated code; the test named must fail.

@@ -41,9 +41,12 @@ import time
 import httpx
 
 PATH = "{PATH}"
+#: (scenario, endpoint template, environment variable holding a seeded row id)
+ITEMS = {ITEMS}
 
 
-def measure(client: httpx.Client, scenario: str, url: str, total: int, warmup: int) -> dict:
+def measure(client: httpx.Client, scenario: str, url: str, total: int, warmup: int,
+            endpoint: str = "") -> dict:
     for _ in range(warmup):
         client.get(url)
     timings = []
@@ -58,7 +61,7 @@ def measure(client: httpx.Client, scenario: str, url: str, total: int, warmup: i
     timings.sort()
     return {
         "scenario": scenario,
-        "endpoint": "GET " + PATH,
+        "endpoint": "GET " + (endpoint or PATH),
         "requests": total,
         "p50_ms": round(timings[len(timings) // 2], 3),
         "p95_ms": round(timings[min(len(timings) - 1, int(len(timings) * 0.95))], 3),
@@ -84,6 +87,10 @@ def main() -> None:
     with httpx.Client(base_url=args.base_url, headers=headers, timeout=10) as client:
         for scenario, url in scenarios:
             print(json.dumps(measure(client, scenario, url, args.requests, args.warmup)), flush=True)
+        for scenario, template, variable in ITEMS:
+            url = template.replace("{id}", os.environ[variable]) if variable else template + "?limit=20"
+            result = measure(client, scenario, url, args.requests, args.warmup, endpoint=template)
+            print(json.dumps(result), flush=True)
 
 
 if __name__ == "__main__":
@@ -230,11 +237,13 @@ def _filter(r: Resource, seeder: _Seeder) -> tuple[str, str, set[str]]:
 
 
 def seed_script(
-    req: RequirementsArtifact, resources: list[Resource]
+    req: RequirementsArtifact, resources: list[Resource], items: tuple[Resource, ...] = ()
 ) -> tuple[SourceFile, Resource, int, str]:
-    """The seed script, the resource it fills, its row count and the filter it enables."""
+    """The seed script, the resource it fills, its row count and the filter it enables;
+    one row of each of ``items`` is seeded too (its id printed as LOADTEST_ID_<TABLE>)."""
     target, rows = load_target(req, resources)
     seeder = _Seeder(resources)
+    item_vars = {r.table: seeder.ensure(r.table) for r in items}
     filter_expr, filter_desc, keep = _filter(target, seeder)
     cols, exprs = seeder.row(target, keep)
     join = next(
@@ -261,8 +270,11 @@ def seed_script(
             "        ((row[0], link_id) for row in ids[::10]),",
             "    )",
         ]
-    env = '{"LOADTEST_BEARER": token, "LOADTEST_ROWS": str(ROWS)' + (
-        f', "LOADTEST_FILTER": {filter_expr}}}' if filter_expr else "}"
+    ids = "".join(f', "LOADTEST_ID_{t.upper()}": str({v})' for t, v in item_vars.items())
+    env = (
+        '{"LOADTEST_BEARER": token, "LOADTEST_ROWS": str(ROWS)'
+        + ids
+        + (f', "LOADTEST_FILTER": {filter_expr}}}' if filter_expr else "}")
     )
     content = (
         SEED.replace("{ROWS}", str(rows))
@@ -283,7 +295,23 @@ def build_performance(
     req: RequirementsArtifact, api_key: bool, feedback: tuple[str, ...] = ()
 ) -> PerformanceArtifact:
     resources = build_resources(req)
-    seed, target, rows, filter_desc = seed_script(req, resources)
+    wanted = [
+        op
+        for n in req.non_functional
+        if n.category in {"performance", "scalability"}
+        for op in nfr_operations(n, req, resources)[0]
+    ]
+    items = tuple(
+        r for r in resources if f"GET {r.path}/{{id}}" in wanted and not r.roles_for("get")
+    )
+    seed, target, rows, filter_desc = seed_script(req, resources, items)
+    item_scenarios = [
+        (f"get_{r.entity}", f"{r.path}/{{id}}", f"LOADTEST_ID_{r.table.upper()}") for r in items
+    ] + [
+        (f"list_{r.table}", r.path, "")
+        for r in resources
+        if f"GET {r.path}" in wanted and r.table != target.table and not r.roles_for("list")
+    ]
     indexing = []
     for r in resources:
         owner = "owner_id = ? " if r.owned else ""
@@ -348,8 +376,11 @@ def build_performance(
     scenarios = f"GET {target.path}?limit=20" + (
         f" and GET {target.path} filtered by {filter_desc}" if filter_desc else ""
     )
+    measured = [f"GET {target.path}", *(f"GET {t}" for _, t, _ in item_scenarios)]
+    if item_scenarios:
+        scenarios += " and " + ", ".join(f"GET {t}" for _, t, _ in item_scenarios)
     verdicts = [
-        _verdict(n, req, resources, target, scenarios, rows)
+        _verdict(n, req, resources, target, scenarios, rows, measured)
         for n in req.non_functional
         if n.category in {"performance", "scalability"}
     ]
@@ -381,7 +412,9 @@ def build_performance(
         indexing=indexing,
         load_test_script=SourceFile(
             path="loadtest.py",
-            content=LOAD_TEST.replace("{HEADERS}", header).replace("{PATH}", target.path),
+            content=LOAD_TEST.replace("{HEADERS}", header)
+            .replace("{PATH}", target.path)
+            .replace("{ITEMS}", repr(item_scenarios)),
             purpose=f"p50/p95/throughput of {scenarios}; one LoadResult JSON line per scenario",
         ),
         load_test_command="python loadtest.py {base_url} --requests 200",
@@ -436,9 +469,9 @@ def _verdict(
     target: Resource,
     scenarios: str,
     rows: int,
+    measured_ops: list[str],
 ) -> NfrVerdict:
     ops, why_not = nfr_operations(n, req, resources)
-    measured_ops = [f"GET {target.path}"]
     if why_not:
         return NfrVerdict(
             nfr_id=n.id,
@@ -466,5 +499,5 @@ def _verdict(
         evidence="the builtin generator does not invent numbers: featureline's verifier "
         f"measures this by running load_test_command ({scenarios}, {rows} seeded "
         f"{target.table} rows) against the service in the sandbox",
-        operations=ops or measured_ops,
+        operations=ops or measured_ops[:1],
     )
