@@ -31,9 +31,9 @@ DECIMAL_PATTERN = r"^-?[0-9]{1,10}(\.[0-9]{1,2})?$"
 DECIMAL_PATTERN_NONNEGATIVE = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"
 #: ASCII whitespace only: "\\s" differs between ECMAScript, Python and Rust regexes
 EMAIL_PATTERN = r"^[^@ \t\r\n]+@[^@ \t\r\n]+$"
-#: an http(s) URL with an ASCII host (IDNs as punycode) or a bracketed IP literal, so every
-#: accepted value also parses with standard URL parsers; the rest is any non-space text
-URL_PATTERN = r"^https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?([/?#][^ \t\r\n]*)?$"
+#: an http(s) URL with an ASCII host name (IDNs as punycode; no IP literals in brackets),
+#: so every accepted value also parses with standard URL parsers; the rest is non-space text
+URL_PATTERN = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][^ \t\r\n]*)?$"
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 SUCCESS = {"create": 201, "list": 200, "get": 200, "update": 200, "delete": 204}
 TITLES = {
