@@ -20,6 +20,16 @@ from featureline.providers.builtin.rules import (
 from featureline.providers.builtin.text import plural, singular, title_words
 
 OPS = ("create", "list", "get", "update", "delete")
+#: the operations a rule's behaviour shows in (role rules name their own)
+RULE_OPS = {
+    "unique": ("create", "update"),
+    "no_overlap": ("create", "update"),
+    "capacity": ("create", "update"),
+    "one_active": ("create", "update"),
+    "range": ("create", "update"),
+    "transition": ("update",),
+    "shared": ("list", "get"),
+}
 LOGICAL_TYPES = {
     "string": "varchar(200)",
     "text": "text",
@@ -441,10 +451,17 @@ def map_requirements(
 ) -> dict[str, list[tuple[str, str]]]:
     """FR id -> [(entity, op)]: which operations realise each planned requirement."""
     out: dict[str, list[tuple[str, str]]] = {}
+    for r in resources:
+        for rule in r.rules:
+            for fid in rule.requirement_ids:
+                ops = RULE_OPS.get(rule.kind, ()) or tuple(
+                    op for op in rule.operations if op in OPS
+                )
+                out.setdefault(fid, []).extend((r.entity, op) for op in ops)
     by_title = {title_words(r.entity): r for r in resources}
     by_many = {title_words(plural(r.entity)): r for r in resources}
     for fr in req.functional:
-        if fr.status != "planned":
+        if fr.status != "planned" or fr.id in out:
             continue
         m = re.match(r"^(Create|Get|Update|Delete) (.+)$", fr.title)
         if m and m.group(2) in by_title:
