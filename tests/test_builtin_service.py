@@ -10,6 +10,7 @@ import re
 import socket
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import pytest
 
@@ -27,8 +28,10 @@ from featureline.artifacts.requirements import (
 from featureline.providers.builtin.api_spec import build_api_spec
 from featureline.providers.builtin.implementation import build_implementation
 from featureline.providers.builtin.performance import build_performance
+from featureline.providers.builtin.resources import build_resources
 from featureline.providers.builtin.rules import all_roles
 from featureline.providers.builtin.schema import build_schema
+from featureline.providers.builtin.service_routes import privileged
 from featureline.providers.builtin.testing import build_testing
 from featureline.sandbox import Sandbox
 from featureline.sandbox.limits import SandboxLimits
@@ -367,3 +370,12 @@ def test_default_role_is_the_least_privileged_whatever_the_actor_order() -> None
     assert all_roles(req) == ["employee", "admin"]
     no_rules = req.model_copy(update={"rules": []})
     assert all_roles(no_rules)[0] == "admin"  # nobody is granted anything: the first actor
+
+
+def test_reserved_operations_act_on_every_row_except_for_their_creators() -> None:
+    rooms = next(r for r in build_resources(meeting_rooms()) if r.entity == "room")
+    assert privileged(rooms) == {"update": ("admin",), "delete": ("admin",)}
+    blog = replace(rooms, roles=(("create", ("author",)), ("update", ("author", "admin"))))
+    assert privileged(blog) == {"update": ("admin",)}  # authors edit their own posts only
+    shop = replace(rooms, roles=(("delete", ("manager",)),))
+    assert privileged(shop) == {"delete": ("manager",)}

@@ -25,6 +25,21 @@ def _refs(
     return refs, links
 
 
+def privileged(r: Resource) -> dict[str, tuple[str, ...]]:
+    """Roles an operation is reserved to act on every row of it ("only managers delete
+    products": any product; "only admins manage rooms": any room), except roles that also
+    create the rows when others share the operation ("authors create posts; authors and
+    admins edit them": authors edit their own, admins any)."""
+    creators = set(r.roles_for("create"))
+    out = {}
+    for op, roles in r.roles:
+        if op == "create":
+            continue
+        others = tuple(x for x in roles if x not in creators)
+        out[op] = others or roles
+    return out
+
+
 def _visible_sql(
     refs: dict[str, tuple[str, bool]], links: dict[str, tuple[str, bool]]
 ) -> dict[str, tuple[str, bool]]:
@@ -154,6 +169,8 @@ def router_py(r: Resource, ops: set[str], shared_tables: set[str]) -> str:
         "#: table -> (query that finds a row the caller may reference, whether it binds the caller)",
         f"VISIBLE = {_visible_sql(refs, links)!r}",
         f"ROLES = {dict(r.roles)!r}",
+        "#: roles that act on every row of an operation, not only their own (see privileged())",
+        f"PRIVILEGED = {privileged(r)!r}",
         "",
         "",
         "def _limit(user: CurrentUser) -> None:",
@@ -176,7 +193,7 @@ def router_py(r: Resource, ops: set[str], shared_tables: set[str]) -> str:
         "",
         "def _privileged(user: CurrentUser, op: str) -> bool:",
         '    """A role an operation is reserved to acts on every row of it, not only its own."""',
-        "    return user.role in ROLES.get(op, ())",
+        "    return user.role in PRIVILEGED.get(op, ())",
         "",
         "",
         'def _fetch(db: sqlite3.Connection, item_id: int, user: CurrentUser, op: str = "get") -> sqlite3.Row:',
