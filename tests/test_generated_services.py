@@ -9,23 +9,6 @@ problem+json (unknown routes, 405 with the full Allow, huge integers, unreadable
 second demo user (from the service's users script) neither sees, changes, deletes nor links
 to the first user's rows; and the seeded load run prints LoadResult lines. The samples run
 in parallel (each sample's work is one pytest run and one server session).
-"""The builtin's generated services, run for real in the sandbox, for every sample request.
-
-Per sample: the generated pytest suite runs green; the app, started with uvicorn, serves
-every operation of its OpenAPI document with the documented status codes for a valid
-request, a bad body (422), an unknown id (404) and a missing credential (401); and the
-seeded load run prints LoadResult lines. The samples run in parallel (each sample's work
-is one pytest run and one server session) so the whole module stays well under 90 s.
-"""The builtin's generated services, run for real in the sandbox, for every sample request.
-
-Per sample: the generated pytest suite runs green (unknown pytest marks are errors, so the
-requirement marker must be registered); the app, started with uvicorn, serves every
-operation of its OpenAPI document with the documented status codes for a valid request, a
-bad body (422), an unknown id (404) and a missing credential (401); client errors are
-problem+json (unknown routes, 405 with the full Allow, huge integers, unreadable bodies); a
-second demo user (from the service's users script) neither sees, changes, deletes nor links
-to the first user's rows; and the seeded load run prints LoadResult lines. The samples run
-in parallel (each sample's work is one pytest run and one server session).
 """
 
 from __future__ import annotations
@@ -58,17 +41,7 @@ MIN_TESTS = 15
 
 # Runs inside the server's network namespace: python conformance.py BASE_URL
 # (env PROBE_A: a demo user's credential from the service's users script).
-CONFORMANCE = r"""The builtin's generated services, run for real in the sandbox, for every sample request.
-
-Per sample: the generated pytest suite runs green (unknown pytest marks are errors, so the
-requirement marker must be registered); the app, started with uvicorn, serves every
-operation of its OpenAPI document with the documented status codes for a valid request, a
-bad body (422), an unknown id (404) and a missing credential (401); client errors are
-problem+json (unknown routes, 405 with the full Allow, huge integers, unreadable bodies); a
-second demo user (from the service's users script) neither sees, changes, deletes nor links
-to the first user's rows; and the seeded load run prints LoadResult lines. The samples run
-in parallel (each sample's work is one pytest run and one server session).
-"""
+CONFORMANCE = r"""
 import json, os, sys
 import httpx
 
@@ -207,16 +180,6 @@ for path, method, op in ops:
     else:
         failures.append(f"{method.upper()} {path}: no conformance rule for this method")
 print(json.dumps({"checked": len(results), "operations": len(ops), "failures": failures}))
-"""The builtin's generated services, run for real in the sandbox, for every sample request.
-
-Per sample: the generated pytest suite runs green (unknown pytest marks are errors, so the
-requirement marker must be registered); the app, started with uvicorn, serves every
-operation of its OpenAPI document with the documented status codes for a valid request, a
-bad body (422), an unknown id (404) and a missing credential (401); client errors are
-problem+json (unknown routes, 405 with the full Allow, huge integers, unreadable bodies); a
-second demo user (from the service's users script) neither sees, changes, deletes nor links
-to the first user's rows; and the seeded load run prints LoadResult lines. The samples run
-in parallel (each sample's work is one pytest run and one server session).
 """
 
 
@@ -224,17 +187,7 @@ in parallel (each sample's work is one pytest run and one server session).
 # PROBE_B: two ordinary demo users). Client errors must be problem+json (unknown routes,
 # 405 with the full Allow, huge integers, unreadable and malformed bodies); B must neither
 # see, change, delete nor link to A's rows (no resource of the samples is shared).
-PROBES = r"""The builtin's generated services, run for real in the sandbox, for every sample request.
-
-Per sample: the generated pytest suite runs green (unknown pytest marks are errors, so the
-requirement marker must be registered); the app, started with uvicorn, serves every
-operation of its OpenAPI document with the documented status codes for a valid request, a
-bad body (422), an unknown id (404) and a missing credential (401); client errors are
-problem+json (unknown routes, 405 with the full Allow, huge integers, unreadable bodies); a
-second demo user (from the service's users script) neither sees, changes, deletes nor links
-to the first user's rows; and the seeded load run prints LoadResult lines. The samples run
-in parallel (each sample's work is one pytest run and one server session).
-"""
+PROBES = r"""
 import json, os, sys
 import httpx
 
@@ -331,42 +284,12 @@ for n, (path, op) in enumerate(posts):
     if foreign:
         problem(f"B links {path} to A's {foreign}", c.post(path, json=body, headers=B), {409})
 print(json.dumps({"checks": checks, "failures": failures}))
-"""The builtin's generated services, run for real in the sandbox, for every sample request.
-
-Per sample: the generated pytest suite runs green (unknown pytest marks are errors, so the
-requirement marker must be registered); the app, started with uvicorn, serves every
-operation of its OpenAPI document with the documented status codes for a valid request, a
-bad body (422), an unknown id (404) and a missing credential (401); client errors are
-problem+json (unknown routes, 405 with the full Allow, huge integers, unreadable bodies); a
-second demo user (from the service's users script) neither sees, changes, deletes nor links
-to the first user's rows; and the seeded load run prints LoadResult lines. The samples run
-in parallel (each sample's work is one pytest run and one server session).
 """
 
 
 @dataclass
 class Outcome:
-    """The builtin's generated services, run for real in the sandbox, for every sample request.
-
-Per sample: the generated pytest suite runs green (unknown pytest marks are errors, so the
-requirement marker must be registered); the app, started with uvicorn, serves every
-operation of its OpenAPI document with the documented status codes for a valid request, a
-bad body (422), an unknown id (404) and a missing credential (401); client errors are
-problem+json (unknown routes, 405 with the full Allow, huge integers, unreadable bodies); a
-second demo user (from the service's users script) neither sees, changes, deletes nor links
-to the first user's rows; and the seeded load run prints LoadResult lines. The samples run
-in parallel (each sample's work is one pytest run and one server session).
-"""What one sample's generated service did in the sandbox."""The builtin's generated services, run for real in the sandbox, for every sample request.
-
-Per sample: the generated pytest suite runs green (unknown pytest marks are errors, so the
-requirement marker must be registered); the app, started with uvicorn, serves every
-operation of its OpenAPI document with the documented status codes for a valid request, a
-bad body (422), an unknown id (404) and a missing credential (401); client errors are
-problem+json (unknown routes, 405 with the full Allow, huge integers, unreadable bodies); a
-second demo user (from the service's users script) neither sees, changes, deletes nor links
-to the first user's rows; and the seeded load run prints LoadResult lines. The samples run
-in parallel (each sample's work is one pytest run and one server session).
-"""
+    """What one sample's generated service did in the sandbox."""
 
     name: str
     generate_s: float = 0.0
@@ -394,27 +317,7 @@ def _passed(output: str) -> int:
 
 
 def exercise(sandbox: Sandbox, path: Path, port: int) -> Outcome:
-    """The builtin's generated services, run for real in the sandbox, for every sample request.
-
-Per sample: the generated pytest suite runs green (unknown pytest marks are errors, so the
-requirement marker must be registered); the app, started with uvicorn, serves every
-operation of its OpenAPI document with the documented status codes for a valid request, a
-bad body (422), an unknown id (404) and a missing credential (401); client errors are
-problem+json (unknown routes, 405 with the full Allow, huge integers, unreadable bodies); a
-second demo user (from the service's users script) neither sees, changes, deletes nor links
-to the first user's rows; and the seeded load run prints LoadResult lines. The samples run
-in parallel (each sample's work is one pytest run and one server session).
-"""Generate, run the generated tests, then serve: conformance, seed, load run."""The builtin's generated services, run for real in the sandbox, for every sample request.
-
-Per sample: the generated pytest suite runs green (unknown pytest marks are errors, so the
-requirement marker must be registered); the app, started with uvicorn, serves every
-operation of its OpenAPI document with the documented status codes for a valid request, a
-bad body (422), an unknown id (404) and a missing credential (401); client errors are
-problem+json (unknown routes, 405 with the full Allow, huge integers, unreadable bodies); a
-second demo user (from the service's users script) neither sees, changes, deletes nor links
-to the first user's rows; and the seeded load run prints LoadResult lines. The samples run
-in parallel (each sample's work is one pytest run and one server session).
-"""
+    """Generate, run the generated tests, then serve: conformance, seed, load run."""
     out = Outcome(path.name)
     t0 = time.monotonic()
     arts = build_all(read_request(str(path)))
