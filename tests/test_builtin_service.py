@@ -29,7 +29,7 @@ from featureline.providers.builtin.api_spec import build_api_spec
 from featureline.providers.builtin.implementation import build_implementation
 from featureline.providers.builtin.performance import build_performance
 from featureline.providers.builtin.resources import build_resources
-from featureline.providers.builtin.rules import all_roles
+from featureline.providers.builtin.rules import BuiltRule, DeferredRule, all_roles, resolve
 from featureline.providers.builtin.schema import build_schema
 from featureline.providers.builtin.service_routes import privileged
 from featureline.providers.builtin.testing import build_testing
@@ -379,3 +379,26 @@ def test_reserved_operations_act_on_every_row_except_for_their_creators() -> Non
     assert privileged(blog) == {"update": ("admin",)}  # authors edit their own posts only
     shop = replace(rooms, roles=(("delete", ("manager",)),))
     assert privileged(shop) == {"delete": ("manager",)}
+
+
+def test_rule_words_resolve_to_columns_or_the_rule_is_deferred() -> None:
+    columns = {"id": "integer", "owner_id": "reference", "status": "enum", "room_id": "reference"}
+    one = Rule(
+        id="R-1",
+        kind="one_active",
+        entity="loan",
+        fields=["status"],
+        values=["open"],
+        scope=["member"],
+        description="one open loan per member",
+    )
+    built = resolve(one, "loan", columns, {}, frozenset({"member"}))
+    assert isinstance(built, BuiltRule) and built.scope == ("owner_id",)
+    by_room = one.model_copy(update={"scope": ["Rooms"]})
+    built = resolve(by_room, "loan", columns, {})
+    assert isinstance(built, BuiltRule) and built.scope == ("room_id",)
+    unknown = one.model_copy(update={"fields": ["colour"]})
+    skipped = resolve(unknown, "loan", columns, {})
+    assert isinstance(skipped, DeferredRule) and "colour" in skipped.reason
+    other = one.model_copy(update={"kind": "other"})
+    assert isinstance(resolve(other, "loan", columns, {}), DeferredRule)

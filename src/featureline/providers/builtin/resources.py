@@ -186,7 +186,8 @@ def resolve_rules(
                 )
             )
             continue
-        got = resolve(rule, res.entity, tables[res.entity], tables)
+        actors = frozenset(a.name for a in req.actors) - set(tables)
+        got = resolve(rule, res.entity, tables[res.entity], tables, actors)
         if isinstance(got, DeferredRule):
             skipped.append(got)
         else:

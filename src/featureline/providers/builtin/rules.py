@@ -60,16 +60,19 @@ def entity_matches(word: str, entity: str) -> bool:
     return w in {entity, plural(entity)} or singular(w) == entity
 
 
-def column_for(word: str, columns: dict[str, str], entity: str) -> str | None:
-    """The column a rule's field or scope word names ('owner' -> owner_id, 'room' -> room_id)."""
+def column_for(
+    word: str, columns: dict[str, str], entity: str, actors: frozenset[str] = frozenset()
+) -> str | None:
+    """The column a rule's field or scope word names ('owner' -> owner_id, 'room' -> room_id;
+    an actor such as 'member' -> owner_id when no column of that name exists)."""
     w = word.strip().lower().replace(" ", "_").replace("-", "_")
     if w in OWNER_WORDS and "owner_id" in columns:
         return "owner_id"
     for cand in (w, f"{w}_id", f"{singular(w)}_id", singular(w)):
         if cand in columns:
             return cand
-    if w == entity or singular(w) == entity:
-        return None
+    if singular(w) in actors and "owner_id" in columns:
+        return "owner_id"
     return None
 
 
@@ -107,6 +110,7 @@ def resolve(
     entity: str,
     columns: dict[str, str],
     tables: dict[str, dict[str, str]],
+    actors: frozenset[str] = frozenset(),
 ) -> BuiltRule | DeferredRule:
     """Resolve one rule against a resource's columns (name -> field type).
 
@@ -121,7 +125,7 @@ def resolve(
             cols.append(c)
     scope: list[str] = []
     for s in rule.scope:
-        c = column_for(s, columns, entity)
+        c = column_for(s, columns, entity, actors)
         if c is None:
             return deferred(rule, f"scope {s!r} is not a column of {entity}")
         scope.append(c)
