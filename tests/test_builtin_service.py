@@ -369,7 +369,7 @@ def test_default_role_is_the_least_privileged_whatever_the_actor_order() -> None
     req = req.model_copy(update={"actors": list(reversed(req.actors))})  # admin first
     assert all_roles(req) == ["employee", "admin"]
     no_rules = req.model_copy(update={"rules": []})
-    assert all_roles(no_rules)[0] == "admin"  # nobody is granted anything: the first actor
+    assert all_roles(no_rules)[0] == "employee"  # nobody is granted anything: an ordinary name
 
 
 def test_reserved_operations_act_on_every_row_except_for_their_creators() -> None:
@@ -402,3 +402,12 @@ def test_rule_words_resolve_to_columns_or_the_rule_is_deferred() -> None:
     assert isinstance(skipped, DeferredRule) and "colour" in skipped.reason
     other = one.model_copy(update={"kind": "other"})
     assert isinstance(resolve(other, "loan", columns, {}), DeferredRule)
+
+
+def test_default_role_prefers_an_ordinary_name_when_no_rule_grants_anything() -> None:
+    req = meeting_rooms().model_copy(update={"rules": []})
+    names = ["admin", "librarian", "moderator", "member"]
+    req = req.model_copy(update={"actors": [Actor(name=n, description="") for n in names]})
+    assert all_roles(req)[0] == "member"
+    req = req.model_copy(update={"actors": [Actor(name=n, description="") for n in names[:3]]})
+    assert all_roles(req)[0] == "librarian"  # not a word for elevated rights

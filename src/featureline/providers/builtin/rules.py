@@ -84,11 +84,55 @@ def role_names(req: RequirementsArtifact) -> list[str]:
     return names or ["user"]
 
 
+#: role names that mean elevated rights in plain English; never the default of new users
+#: while another role is available, even when no rule grants them anything yet
+ELEVATED_WORDS = frozenset(
+    {
+        "admin",
+        "administrator",
+        "superuser",
+        "root",
+        "moderator",
+        "manager",
+        "operator",
+        "supervisor",
+        "auditor",
+        "owner",
+    }
+)
+
+
+#: role names that mean an ordinary person using the service; preferred as the default
+ORDINARY_WORDS = frozenset(
+    {
+        "user",
+        "member",
+        "reader",
+        "customer",
+        "attendee",
+        "guest",
+        "visitor",
+        "client",
+        "employee",
+        "patient",
+        "student",
+        "subscriber",
+        "participant",
+        "buyer",
+        "player",
+    }
+)
+
+
 def default_role(req: RequirementsArtifact) -> str:
     """The least privileged role new users get: the first role no role rule grants
-    anything (privileges come only from ``role_required`` rules), else 'user'."""
+    anything (privileges come from ``role_required`` rules), preferring a name that means
+    an ordinary user, then one that does not mean elevated rights; else 'user'."""
     granted = {x for r in req.rules if r.kind == "role_required" for x in r.roles}
-    return next((n for n in role_names(req) if n not in granted), "user")
+    free = [n for n in role_names(req) if n not in granted]
+    ordinary = [n for n in free if singular(n.lower()) in ORDINARY_WORDS]
+    plain = [n for n in free if singular(n.lower()) not in ELEVATED_WORDS]
+    return (ordinary or plain or free or ["user"])[0]
 
 
 def all_roles(req: RequirementsArtifact) -> list[str]:
