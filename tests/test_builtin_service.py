@@ -411,3 +411,27 @@ def test_default_role_prefers_an_ordinary_name_when_no_rule_grants_anything() ->
     assert all_roles(req)[0] == "member"
     req = req.model_copy(update={"actors": [Actor(name=n, description="") for n in names[:3]]})
     assert all_roles(req)[0] == "librarian"  # not a word for elevated rights
+
+
+def test_a_capacity_rule_is_enforced_and_tested_under_its_requirement() -> None:
+    req = meeting_rooms()
+    booking = next(e for e in req.entities if e.name == "booking")
+    booking.fields.append(EntityField(name="attendees", type="integer", minimum=1))
+    req.rules.append(
+        Rule(
+            id="R-6",
+            kind="capacity",
+            entity="booking",
+            fields=["attendees", "seats"],
+            scope=["room"],
+            description="never more attendees than seats",
+            requirement_ids=["FR-16"],
+        )
+    )
+    req.rules = [r for r in req.rules if r.id != "R-5"]
+    impl, testing = _generate(req)
+    router = next(f.content for f in impl.files if f.path == "app/routers/bookings.py")
+    assert "SELECT TOTAL(attendees) FROM bookings WHERE room_id = ?" in router
+    assert _tests_for(testing, "FR-16") == [
+        "tests/test_bookings.py::test_booking_never_exceeds_capacity"
+    ]

@@ -317,7 +317,9 @@ def resource_tests(
             ],
         )
     if r.capacity:
-        test(f"test_{e}_never_exceeds_capacity", "capacity", capacity_test(r, resources))
+        by_rule = next((x for x in r.rules_of("capacity")), None)
+        aspect = f"rule:{by_rule.id}" if by_rule else "capacity"
+        test(f"test_{e}_never_exceeds_capacity", aspect, capacity_test(r, resources))
     for rule in r.rules:
         body = rule_test(r, rule)
         if body:

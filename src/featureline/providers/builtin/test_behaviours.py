@@ -95,19 +95,55 @@ def overdue_test(r: Resource) -> list[str]:
     return lines
 
 
+def _fresh_rows(r: Resource) -> list[str]:
+    """Lines defining ``fresh(i)``: a copy of ``first`` that no other rule refuses (its own
+    interval far in the future, its own values for unique text columns)."""
+    lines = [
+        "    def fresh(i):",
+        f"        row = {{k: first[k] for k in {[c.name for c in r.body_cols if not c.nullable]!r}}}",
+    ]
+    for x in r.rules_of("no_overlap"):
+        start, end = x.columns
+        kind = next(c.ftype for c in r.cols if c.name == start)
+        if kind == "datetime":
+            lines.append(
+                f'        row["{start}"], row["{end}"] = f"2098-01-{{i:02d}}T10:00:00Z", f"2098-01-{{i:02d}}T11:00:00Z"'
+            )
+        elif kind == "date":
+            lines.append(
+                f'        row["{start}"], row["{end}"] = f"2098-01-{{2 * i:02d}}", f"2098-01-{{2 * i + 1:02d}}"'
+            )
+        else:
+            lines.append(
+                f'        row["{start}"], row["{end}"] = 10**6 + 10 * i, 10**6 + 10 * i + 5'
+            )
+    unique = {c for x in r.rules_of("unique") for c in x.columns} | {
+        c.name for c in r.body_cols if c.unique
+    }
+    for c in r.body_cols:
+        if c.name in unique and c.ftype in {"string", "text"}:
+            lines.append(f'        row["{c.name}"] = f"fresh {{i}} " + str(row.get("{c.name}"))')
+    lines.append("        return row")
+    return lines
+
+
 def capacity_test(r: Resource, resources: Sequence[Resource]) -> list[str]:
     """Book up to the capacity, then one more (409), through POST and PATCH."""
     parent_table, fk, cap, qty = r.capacity
     parent = next(p for p in resources if p.table == parent_table)
+    roles = parent.roles_for("update")
+    parent_writer = f"role_auth({roles[0]!r})" if roles else "me"
     return [
         f"    first = make_{r.entity}(client, me)",
+        *_fresh_rows(r),
+        f"    parent_writer = {parent_writer}",
         f"    parent_url = f\"{parent.path}/{{first['{fk}']}}\"",
         f'    limit = first["{qty}"] + 1',
-        f'    assert client.patch(parent_url, json={{"{cap}": limit}}, headers=me).status_code == 200',
-        f'    too_many = client.post("{r.path}", json={{"{fk}": first["{fk}"], "{qty}": 2}} | {{k: first[k] for k in {[c.name for c in r.body_cols if not c.nullable and c.name not in {fk, qty}]!r}}}, headers=me)',
+        f'    assert client.patch(parent_url, json={{"{cap}": limit}}, headers=parent_writer).status_code == 200',
+        f'    too_many = client.post("{r.path}", json={{**fresh(1), "{qty}": 2}}, headers=me)',
         "    assert too_many.status_code == 409, too_many.text",
         '    assert too_many.headers["content-type"].startswith("application/problem+json")',
-        f'    last = client.post("{r.path}", json={{"{fk}": first["{fk}"], "{qty}": 1}} | {{k: first[k] for k in {[c.name for c in r.body_cols if not c.nullable and c.name not in {fk, qty}]!r}}}, headers=me)',
+        f'    last = client.post("{r.path}", json={{**fresh(2), "{qty}": 1}}, headers=me)',
         "    assert last.status_code == 201, last.text",
         f"    first_url = f\"{r.path}/{{first['id']}}\"",
         f'    assert client.patch(first_url, json={{"{qty}": limit}}, headers=me).status_code == 409',

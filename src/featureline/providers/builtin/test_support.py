@@ -66,7 +66,8 @@ def sample(c: Col, n: int, capacity_cols: set[str] = frozenset()) -> str:  # typ
     """A valid Python expression (of the counter ``n``) for a column in a test payload."""
     t = c.ftype
     if t == "integer" and c.name in capacity_cols:
-        return "1000"  # room for the rows other tests take from it
+        # room for the rows other tests take from it, within the column's bounds
+        return str(min(1000, int(c.maximum)) if c.maximum is not None else 1000)
     if t == "integer":
         low = int(c.minimum) if c.minimum is not None else 1
         high = int(c.maximum) if c.maximum is not None else low + 10**6
