@@ -360,3 +360,25 @@ def test_every_sentence_is_a_requirement_or_question(name: str) -> None:
     questions = " ".join(req.open_questions)
     for sentence in sentences(read_request(str(ROOT / "examples" / "requests" / name)).text):
         assert sentence in sources or sentence in questions, sentence
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_resource_is_owned_and_the_service_has_a_users_script(name: str) -> None:
+    arts = pipeline(name)
+    schema, api, impl = arts["schema"], arts["api_spec"], arts["implementation"]
+    assert isinstance(schema, SchemaArtifact) and isinstance(api, ApiSpecArtifact)
+    assert isinstance(impl, ImplementationArtifact)
+    for table in schema.tables:
+        if table.entity is not None:
+            assert any(c.name == "owner_id" for c in table.columns), table.name
+    assert impl.users_script is not None
+    compile(impl.users_script.content, impl.users_script.path, "exec")
+    doc = api.openapi
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            codes = set(op["responses"])
+            if "requestBody" in op:
+                assert {"400", "409", "422"} <= codes, (method, path)
+            for p in op.get("parameters", []):
+                if p["schema"].get("type") == "integer":
+                    assert p["schema"].get("maximum") is not None, (method, path, p["name"])

@@ -1,12 +1,15 @@
 # ruff: noqa: E501  (the conformance client below is a script run in the sandbox, kept readable)
 """The builtin's generated services, run for real in the sandbox, for every sample request.
 
-Per sample: the generated pytest suite runs green; the app, started with uvicorn, serves
-every operation of its OpenAPI document with the documented status codes for a valid
-request, a bad body (422), an unknown id (404) and a missing credential (401); and the
-seeded load run prints LoadResult lines. The samples run in parallel, one per core (each
-sample's work is one pytest run and one server session); limits guard against hangs, they
-are not speed targets.
+Per sample: the generated pytest suite runs green (unknown pytest marks are errors, so the
+requirement marker must be registered); the app, started with uvicorn, serves every
+operation of its OpenAPI document with the documented status codes for a valid request, a
+bad body (422), an unknown id (404) and a missing credential (401); client errors are
+problem+json (unknown routes, 405 with the full Allow, huge integers, unreadable bodies); a
+second demo user (from the service's users script) neither sees, changes, deletes nor links
+to the first user's rows; and the seeded load run prints LoadResult lines. The samples run
+in parallel, one per core (each sample's work is one pytest run and one server session);
+limits guard against hangs, they are not speed targets.
 """
 
 from __future__ import annotations
@@ -45,12 +48,12 @@ SERVER_LIMITS = SandboxLimits(wall_seconds=900)
 PORT_WAIT_SECONDS = 120
 
 # Runs inside the server's network namespace: python conformance.py BASE_URL
-# (env LOADTEST_BEARER: the seeded user's credential).
+# (env PROBE_A: a demo user's credential from the service's users script).
 CONFORMANCE = r"""
 import json, os, sys
 import httpx
 
-base, token = sys.argv[1], os.environ["LOADTEST_BEARER"]
+base, token = sys.argv[1], os.environ["PROBE_A"]
 spec = json.load(open("openapi.json"))
 comps = spec["components"]["schemas"]
 scheme = next(iter(spec["components"]["securitySchemes"].values()))
@@ -89,9 +92,9 @@ def value(name, s, n):
         return "2030-01-02"
     if fmt == "date-time":
         return "2030-01-02T10:00:00Z"
-    if fmt == "email":
+    if "@" in s.get("pattern", ""):
         return f"c{n}@example.com"
-    if fmt == "uri":
+    if s.get("pattern", "").startswith("^https"):
         return f"https://example.com/{name}/{n}"
     return f"{name} c{n}"
 
@@ -188,6 +191,110 @@ print(json.dumps({"checked": len(results), "operations": len(ops), "failures": f
 """
 
 
+# Runs inside the server's network namespace: python probes.py BASE_URL (env PROBE_A and
+# PROBE_B: two ordinary demo users). Client errors must be problem+json (unknown routes,
+# 405 with the full Allow, huge integers, unreadable and malformed bodies); B must neither
+# see, change, delete nor link to A's rows (no resource of the samples is shared).
+PROBES = r"""
+import json, os, sys
+import httpx
+
+base = sys.argv[1]
+spec = json.load(open("openapi.json"))
+comps = spec["components"]["schemas"]
+scheme = next(iter(spec["components"]["securitySchemes"].values()))
+hdr = lambda t: {scheme["name"]: t} if scheme["type"] == "apiKey" else {"Authorization": "Bearer " + t}
+A, B = hdr(os.environ["PROBE_A"]), hdr(os.environ["PROBE_B"])
+c = httpx.Client(base_url=base, timeout=10)
+failures, checks, created = [], 0, {}
+
+
+def problem(label, r, statuses):
+    global checks
+    checks += 1
+    kind = r.headers.get("content-type", "")
+    if r.status_code not in statuses or not kind.startswith("application/problem+json"):
+        failures.append(f"{label}: {r.status_code} {kind} {r.text[:120]}")
+    return r
+
+
+def deref(s):
+    while "$ref" in s:
+        s = comps[s["$ref"].rsplit("/", 1)[1]]
+    return s
+
+
+def value(name, s, n):
+    s = deref(s)
+    if "anyOf" in s:
+        s = next(x for x in s["anyOf"] if x.get("type") != "null")
+    t, fmt, pattern = s.get("type"), s.get("format"), s.get("pattern", "")
+    if "enum" in s:
+        return s["enum"][0]
+    if t == "integer":
+        if name.endswith("_id"):
+            return created.get(name[:-3], {}).get("id", 1)
+        return 1000 if name == "capacity" else max(s.get("minimum", 1), min(1, s.get("maximum", 1)))
+    if t == "boolean":
+        return False
+    if t == "array":
+        return [created[name[:-4]]["id"]] if name[:-4] in created else []
+    if fmt == "decimal":
+        return "12.50"
+    if fmt == "date":
+        return f"2030-01-{n % 27 + 1:02d}"
+    if fmt == "date-time":
+        return f"2030-01-{n % 27 + 1:02d}T10:00:00Z"
+    if "@" in pattern:
+        return f"probe{n}@example.com"
+    if pattern.startswith("^https"):
+        return f"https://example.com/probe/{n}"
+    return f"{name} probe {n}"
+
+
+posts = [(p, item["post"]) for p, item in spec["paths"].items() if "post" in item]
+first = posts[0][0]
+problem("unknown route", c.get("/v1/no-such-route", headers=A), {404})
+r = problem("PUT on a collection", c.put(first, headers=A, json={}), {405})
+allow = {m.strip() for m in r.headers.get("allow", "").split(",")}
+if not {"GET", "POST"} <= allow:
+    failures.append(f"405 Allow lists {sorted(allow)}, not GET and POST")
+problem("huge id", c.get(first + "/99999999999999999999", headers=A), {404, 422})
+problem("huge offset", c.get(first, params={"offset": "99999999999999999999"}, headers=A), {422})
+problem("non-UTF-8 body", c.post(first, content=b"\xff\xfe\xfa", headers={**A, "Content-Type": "application/json"}), {400, 422})
+problem("malformed JSON", c.post(first, content=b"{", headers={**A, "Content-Type": "application/json"}), {400, 422})
+problem("no token", c.get(first), {401})
+problem("bad token", c.get(first, headers=hdr("not-a-token")), {401})
+for n, (path, op) in enumerate(posts):
+    schema = deref(op["requestBody"]["content"]["application/json"]["schema"])
+    r = c.post(path, json={k: value(k, v, n) for k, v in schema["properties"].items()}, headers=A)
+    if r.status_code != 201:
+        failures.append(f"setup POST {path}: {r.status_code} {r.text[:150]}")
+        continue
+    created[op["operationId"].split("_", 1)[1]] = dict(r.json(), _path=path)
+for ent, row in created.items():
+    path = row.pop("_path")
+    url = f"{path}/{row['id']}"
+    problem(f"B reads {url}", c.get(url, headers=B), {404})
+    listed = c.get(path, params={"limit": 100}, headers=B).json()["items"]
+    checks += 1
+    if row["id"] in [x["id"] for x in listed]:
+        failures.append(f"B lists A's {ent} {row['id']}")
+    problem(f"B patches {url}", c.patch(url, json={}, headers=B), {404})
+    problem(f"B deletes {url}", c.delete(url, headers=B), {404})
+    checks += 1
+    if c.get(url, headers=A).json() != row:
+        failures.append(f"A's {url} changed after B's attempts")
+for n, (path, op) in enumerate(posts):
+    schema = deref(op["requestBody"]["content"]["application/json"]["schema"])
+    body = {k: value(k, v, 50 + n) for k, v in schema["properties"].items()}
+    foreign = [k for k, v in body.items() if (k.endswith("_id") and k[:-3] in created) or (k.endswith("_ids") and v)]
+    if foreign:
+        problem(f"B links {path} to A's {foreign}", c.post(path, json=body, headers=B), {409})
+print(json.dumps({"checks": checks, "failures": failures}))
+"""
+
+
 @dataclass
 class Outcome:
     """What one sample's generated service did in the sandbox."""
@@ -200,6 +307,8 @@ class Outcome:
     passed: int = 0
     conformance: dict[str, object] = field(default_factory=dict)
     conformance_out: str = ""
+    probes: dict[str, object] = field(default_factory=dict)
+    probes_out: str = ""
     seed_env: dict[str, str] = field(default_factory=dict)
     load_out: str = ""
     load_rc: int | None = None
@@ -231,7 +340,16 @@ def exercise(sandbox: Sandbox, path: Path, port: int) -> Outcome:
     tests_dir = sandbox.workspace(f"{path.stem}/tests")
     sandbox.write_files(tests_dir, files | {f.path: f.content for f in testing.test_files})
     run = sandbox.run(
-        ["python", "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        [
+            "python",
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-W",
+            "error::pytest.PytestUnknownMarkWarning",
+        ],
         tests_dir,
         limits=RUN_LIMITS,
     )
@@ -247,6 +365,7 @@ def exercise(sandbox: Sandbox, path: Path, port: int) -> Outcome:
             perf.load_test_script.path: perf.load_test_script.content,
             perf.seed_script.path: perf.seed_script.content,
             "conformance.py": CONFORMANCE,
+            "probes.py": PROBES,
             "openapi.json": json.dumps(api.openapi),
         },
     )
@@ -261,14 +380,25 @@ def exercise(sandbox: Sandbox, path: Path, port: int) -> Outcome:
             return out
         out.seed_env = {k: str(v) for k, v in json.loads(seed.stdout).items()}
         base = f"http://127.0.0.1:{port}"
-        conf = server.run(
-            ["python", "conformance.py", base],
-            env={"LOADTEST_BEARER": out.seed_env["LOADTEST_BEARER"]},
-            limits=RUN_LIMITS,
-        )
+        assert impl.users_script is not None
+        role = impl.users_script.content.split("ROLES = (", 1)[1].split("'")[1]
+        made = server.run(["python", impl.users_script.path, role, role], limits=RUN_LIMITS)
+        if not made.ok:
+            out.error = f"users script failed: {made.output_tail(20)}"
+            return out
+        tokens = [u["token"] for u in json.loads(made.stdout)["users"]]
+        # names without TOKEN/KEY: the sandbox drops variables that look secret
+        env = {"PROBE_A": tokens[0], "PROBE_B": tokens[1]}
+        conf = server.run(["python", "conformance.py", base], env=env, limits=RUN_LIMITS)
         out.conformance_out = conf.output_tail(30)
         if conf.ok:
             out.conformance = json.loads(conf.stdout.strip().splitlines()[-1])
+        probes = server.run(
+            ["python", "probes.py", base], env=env, limits=SandboxLimits(wall_seconds=60)
+        )
+        out.probes_out = probes.output_tail(30)
+        if probes.ok:
+            out.probes = json.loads(probes.stdout.strip().splitlines()[-1])
         load = server.run(
             perf.load_test_command.replace("{base_url}", base).split(),
             env=out.seed_env,
@@ -329,3 +459,29 @@ def test_load_run_prints_load_results(name: str, outcomes: dict[str, Outcome]) -
         assert r.p95_ms > 0 and r.p50_ms > 0 and r.throughput_rps > 0
         assert r.error_rate == 0, r
         assert r.requests == 200
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_client_errors_are_problems_and_users_cannot_reach_each_other(
+    name: str, outcomes: dict[str, Outcome]
+) -> None:
+    out = outcomes[name]
+    assert out.probes, out.probes_out or out.error
+    assert out.probes["failures"] == [], out.probes["failures"]
+    assert isinstance(out.probes["checks"], int) and out.probes["checks"] >= 15
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_planned_requirement_has_its_own_tagged_test(name: str) -> None:
+    arts = build_all(read_request(str(ROOT / "examples" / "requests" / name)))
+    testing = arts["testing"]
+    assert isinstance(testing, TestingArtifact)
+    source = "\n".join(f.content for f in testing.test_files)
+    for entry in testing.coverage:
+        assert entry.tests, f"{entry.requirement_id} has no behavioural test"
+        for test_id in entry.tests:
+            function = test_id.split("::", 1)[1]
+            before = source.split(f"def {function}(", 1)[0].rstrip().splitlines()[-1]
+            assert before.startswith("@pytest.mark.requirement(") and (
+                repr(entry.requirement_id) in before
+            ), f"{test_id} is listed for {entry.requirement_id} but not tagged with it"

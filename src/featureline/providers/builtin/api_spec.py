@@ -23,15 +23,21 @@ from featureline.providers.builtin.resources import (
 )
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
-ERRORS = {
-    "create": [401, 409, 422, 429],
-    "list": [401, 422],
-    "get": [401, 404, 422],
-    "update": [401, 404, 409, 422, 429],
-    "delete": [401, 404, 422, 429],
-}
+#: the largest id or integer SQLite stores (64-bit signed); larger values answer 422
+INT_MAX = 2**63 - 1
+INT_MIN = -(2**63)
+#: exact decimals travel as strings; the server checks the same pattern (ASCII digits only)
+DECIMAL_PATTERN = r"^-?[0-9]{1,10}(\.[0-9]{1,2})?$"
+DECIMAL_PATTERN_NONNEGATIVE = r"^[0-9]{1,10}(\.[0-9]{1,2})?$"
+#: ASCII whitespace only: "\\s" differs between ECMAScript, Python and Rust regexes
+EMAIL_PATTERN = r"^[^@ \t\r\n]+@[^@ \t\r\n]+$"
+#: an http(s) URL with an ASCII host name (IDNs as punycode; no IP literals in brackets),
+#: so every accepted value also parses with standard URL parsers; the rest is non-space text
+URL_PATTERN = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][^ \t\r\n]*)?$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 SUCCESS = {"create": 201, "list": 200, "get": 200, "update": 200, "delete": 204}
 TITLES = {
+    400: "Bad Request",
     401: "Unauthorized",
     403: "Forbidden",
     404: "Not Found",
@@ -41,34 +47,58 @@ TITLES = {
 }
 
 
+def error_statuses(res: Resource, op: str) -> list[int]:
+    """Every client error the generated route can answer, so the spec documents them all:
+    400 an unreadable body, 403 a role rule or another user's shared row, 404 an unknown
+    (or invisible) row, 409 a rule, a reference to a row the caller cannot see, or a row
+    still referenced."""
+    codes = {401, 422}
+    if op in {"create", "update"}:
+        codes |= {400, 409, 429}
+    if op in {"get", "update", "delete"}:
+        codes.add(404)
+    if op == "delete":
+        codes |= {409, 429}
+    if res.roles_for(op) or (res.shared and op in {"update", "delete"}):
+        codes.add(403)
+    return sorted(codes)
+
+
+def decimal_pattern(c: Col) -> str:
+    return (
+        DECIMAL_PATTERN_NONNEGATIVE if c.minimum is not None and c.minimum >= 0 else DECIMAL_PATTERN
+    )
+
+
 def col_schema(c: Col) -> dict[str, Any]:
-    """JSON schema of a column value (decimals are strings so no precision is lost)."""
+    """JSON schema of a column value, exactly what the server accepts: decimals are strings
+    (no precision lost), integers are 64-bit, booleans and integers are never coerced."""
     t = c.ftype
     s: dict[str, Any]
     if t == "reference" or c.name == "id":
-        s = {"type": "integer", "minimum": 1}
+        s = {"type": "integer", "minimum": 1, "maximum": INT_MAX}
     elif t == "integer":
-        s = {"type": "integer"}
+        low = int(c.minimum) if c.minimum is not None else INT_MIN
+        high = int(c.maximum) if c.maximum is not None else INT_MAX
+        s = {"type": "integer", "minimum": max(low, INT_MIN), "maximum": min(high, INT_MAX)}
     elif t == "decimal":
-        s = {"type": "string", "format": "decimal", "pattern": r"^-?\d{1,10}(\.\d{1,2})?$"}
+        s = {"type": "string", "format": "decimal", "pattern": decimal_pattern(c)}
     elif t == "boolean":
         s = {"type": "boolean"}
-    elif t in {"date", "datetime"}:
-        s = {"type": "string", "format": "date" if t == "date" else "date-time"}
+    elif t == "date":
+        s = {"type": "string", "format": "date"}
+    elif t == "datetime":
+        s = {"type": "string", "format": "date-time"}
     elif t == "enum":
         s = {"type": "string", "enum": list(c.enum_values)}
     elif t == "email":
-        s = {"type": "string", "format": "email", "maxLength": 320}
+        s = {"type": "string", "pattern": EMAIL_PATTERN, "maxLength": 320}
     elif t == "url":
-        s = {"type": "string", "format": "uri", "maxLength": 2048}
+        s = {"type": "string", "pattern": URL_PATTERN, "maxLength": 2048}
     elif t == "text":
         s = {"type": "string", "maxLength": 10000}
     else:
         s = {"type": "string", "maxLength": 200}
-    if t == "integer" and c.minimum is not None:
-        s["minimum"] = int(c.minimum)
-    if t == "integer" and c.maximum is not None:
-        s["maximum"] = int(c.maximum)
     if c.description:
         s["description"] = c.description
     return s
@@ -82,13 +112,23 @@ def schemas_for(res: Resource) -> dict[str, Any]:
     body = res.body_cols
     props = {c.name: col_schema(c) for c in body}
     links = {
-        j.field_name: {"type": "array", "items": {"type": "integer", "minimum": 1}}
+        j.field_name: {
+            "type": "array",
+            "maxItems": 100,
+            "items": {"type": "integer", "minimum": 1, "maximum": INT_MAX},
+        }
         for j in res.joins
     }
     create = {
         "type": "object",
         "additionalProperties": False,
-        "properties": {**props, **links},
+        "properties": {
+            **{
+                k: (_nullable(v) if next(c for c in body if c.name == k).nullable else v)
+                for k, v in props.items()
+            },
+            **links,
+        },
         "required": [c.name for c in body if not c.nullable and c.default is None],
     }
     update = {
@@ -116,9 +156,9 @@ def schemas_for(res: Resource) -> dict[str, Any]:
         "required": ["items", "total", "limit", "offset"],
         "properties": {
             "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{res.cls}"}},
-            "total": {"type": "integer"},
-            "limit": {"type": "integer"},
-            "offset": {"type": "integer"},
+            "total": {"type": "integer", "minimum": 0},
+            "limit": {"type": "integer", "minimum": 1, "maximum": 100},
+            "offset": {"type": "integer", "minimum": 0, "maximum": INT_MAX},
         },
     }
     return {
@@ -139,7 +179,7 @@ def list_parameters(res: Resource) -> list[dict[str, Any]]:
         {
             "name": "offset",
             "in": "query",
-            "schema": {"type": "integer", "minimum": 0, "default": 0},
+            "schema": {"type": "integer", "minimum": 0, "maximum": INT_MAX, "default": 0},
         },
         {
             "name": "sort",
@@ -153,7 +193,11 @@ def list_parameters(res: Resource) -> list[dict[str, Any]]:
     ]
     cols = {c.name: c for c in res.cols}
     for param, col in res.filters:
-        schema = col_schema(cols[col]) if col in cols else {"type": "integer", "minimum": 1}
+        schema = (
+            col_schema(cols[col])
+            if col in cols
+            else {"type": "integer", "minimum": 1, "maximum": INT_MAX}
+        )
         params.append(
             {"name": param, "in": "query", "schema": schema, "description": f"filter by {param}"}
         )
@@ -171,7 +215,7 @@ def list_parameters(res: Resource) -> list[dict[str, Any]]:
             {
                 "name": "due_before",
                 "in": "query",
-                "schema": {"type": "string", "format": "date"},
+                "schema": {"type": "string", "format": "date", "pattern": DATE_PATTERN},
                 "description": f"only rows whose {res.overdue} is before this date",
             }
         )
@@ -203,14 +247,20 @@ def _operation(res: Resource, op: str, fr_ids: list[str]) -> dict[str, Any]:
             "description": "OK",
             "content": {"application/json": {"schema": {"$ref": ref}}},
         }
-    for e in ERRORS[op]:
+    for e in error_statuses(res, op):
         resp[str(e)] = {"$ref": f"#/components/responses/{TITLES[e].replace(' ', '')}"}
     o: dict[str, Any] = {
         "operationId": res.op_id(op),
         "summary": f"{op.capitalize()} {res.title}",
         "tags": [res.table],
         "responses": resp,
-        "description": "Requirements: " + (", ".join(fr_ids) or "CRUD convention"),
+        "description": "Requirements: "
+        + (", ".join(fr_ids) or "CRUD convention")
+        + (
+            f". Reserved to roles: {', '.join(res.roles_for(op))} (403 for others)"
+            if res.roles_for(op)
+            else ""
+        ),
     }
     if op in {"get", "update", "delete"}:
         o["parameters"] = [
@@ -218,7 +268,7 @@ def _operation(res: Resource, op: str, fr_ids: list[str]) -> dict[str, Any]:
                 "name": "id",
                 "in": "path",
                 "required": True,
-                "schema": {"type": "integer", "minimum": 1},
+                "schema": {"type": "integer", "minimum": 1, "maximum": INT_MAX},
             }
         ]
     if op == "list":
@@ -324,8 +374,9 @@ def build_api_spec(req: RequirementsArtifact, feedback: tuple[str, ...] = ()) ->
                     operation_id=res.op_id(op),
                     summary=f"{op.capitalize()} {res.title}",
                     requirement_ids=ids,
+                    roles=list(res.roles_for(op)),
                     success_status=SUCCESS[op],
-                    error_statuses=ERRORS[op],
+                    error_statuses=error_statuses(res, op),
                 )
             )
     responses = {

@@ -10,6 +10,7 @@ from featureline.artifacts.design import (
     SecurityMeasure,
 )
 from featureline.artifacts.requirements import RequirementsArtifact
+from featureline.providers.builtin.rules import all_roles
 
 
 def build_design(req: RequirementsArtifact, feedback: tuple[str, ...] = ()) -> DesignArtifact:
@@ -150,6 +151,9 @@ def build_design(req: RequirementsArtifact, feedback: tuple[str, ...] = ()) -> D
         for i, c in enumerate(feedback)
     ]
     owned = [f.id for f in req.functional if f.title.startswith("Restrict ")]
+    owned += [fid for r in req.rules if r.kind == "shared" for fid in r.requirement_ids]
+    role_frs = [fid for r in req.rules if r.kind == "role_required" for fid in r.requirement_ids]
+    roles = all_roles(req)
     security = [
         SecurityMeasure(
             name="authentication",
@@ -158,8 +162,18 @@ def build_design(req: RequirementsArtifact, feedback: tuple[str, ...] = ()) -> D
         ),
         SecurityMeasure(
             name="ownership",
-            description="owned rows are filtered by owner_id in every query; other users get 404",
+            description="every row is owned by the user who created it and every query is "
+            "filtered by owner_id (other users get 404; a reference to another user's row "
+            "is refused with 409); rows a shared rule names are readable by all and changed "
+            "only by their owner (403)",
             addresses=owned,
+        ),
+        SecurityMeasure(
+            name="roles",
+            description=f"new users get the least privileged role {roles[0]!r}; operations a "
+            "role rule reserves answer 403 to other roles"
+            + (f" (roles: {', '.join(roles)})" if len(roles) > 1 else ""),
+            addresses=role_frs,
         ),
         SecurityMeasure(
             name="SQL injection",

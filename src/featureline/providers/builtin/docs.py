@@ -62,7 +62,9 @@ Run the tests with `python -m pytest -q`.
             f"## {e.method} {e.path}\n\n{e.summary} "
             f"(`{e.operation_id}`). Success: {e.success_status}. "
             f"Errors: {', '.join(map(str, e.error_statuses)) or 'none'}. "
-            f"Auth: {'required' if e.auth_required else 'none'}. "
+            f"Auth: {'required' if e.auth_required else 'none'}"
+            + (f" (roles: {', '.join(e.roles)})" if e.roles else "")
+            + ". "
             f"Requirements: {', '.join(e.requirement_ids) or '-'}.\n"
         )
     runbook = f"""# Runbook
@@ -76,12 +78,20 @@ Run the tests with `python -m pytest -q`.
 ## Migrations
 Migration `0001_initial` creates every table; roll back by dropping the tables in reverse order.
 
+## Users
+`python users.py ROLE [ROLE...]` (from the service root, same `DATABASE_PATH` as the server)
+creates users and prints their tokens as one JSON line; `user` means the least privileged
+role, which new users get by default.
+
 ## Health
 `GET /v1/health` returns `{{"status": "ok"}}` when the database answers.
 
 ## Troubleshooting
 - 401 everywhere: the caller's credential hash is not in `users.token_hash`.
-- 409 on create: a unique or foreign-key constraint rejected the row; the detail names it.
+- 409 on create or update: a rule (unique, no overlap, capacity, one active, transition)
+  or a reference to a row the caller cannot see rejected the row; the detail names it.
+- 403: the operation is reserved to a role, or the row is shared and only its owner may
+  change it. 404: the row does not exist or belongs to another user.
 - 429: the rate limit ({api.rate_limit.requests}/{api.rate_limit.per_seconds}s) was hit;
   raise RATE_LIMIT_REQUESTS.
 - Slow lists: check the indexes listed in the performance notes with EXPLAIN.

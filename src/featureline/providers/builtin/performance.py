@@ -16,112 +16,15 @@ from featureline.artifacts.performance import (
     NfrVerdict,
     PerformanceArtifact,
 )
-from featureline.artifacts.requirements import RequirementsArtifact
-from featureline.providers.builtin.resources import Col, Resource, build_resources
-
-LOAD_TEST = '''"""Short load run against a running service; one LoadResult JSON object per line.
-
-usage: python loadtest.py BASE_URL [--requests N] [--warmup N]
-environment (printed by loadtest_seed.py): LOADTEST_BEARER, the seeded load-test user's
-credential (when absent, read from the .loadtest_bearer file the seed wrote), and
-LOADTEST_FILTER, an optional query string for the filtered scenario (e.g. "status=todo").
-"""
-
-import argparse
-import json
-import os
-import time
-
-import httpx
-
-PATH = "{PATH}"
-
-
-def measure(client: httpx.Client, scenario: str, url: str, total: int, warmup: int) -> dict:
-    for _ in range(warmup):
-        client.get(url)
-    timings = []
-    errors = 0
-    started = time.perf_counter()
-    for _ in range(total):
-        t0 = time.perf_counter()
-        response = client.get(url)
-        timings.append((time.perf_counter() - t0) * 1000)
-        errors += response.status_code >= 400
-    elapsed = time.perf_counter() - started
-    timings.sort()
-    return {
-        "scenario": scenario,
-        "endpoint": "GET " + PATH,
-        "requests": total,
-        "p50_ms": round(timings[len(timings) // 2], 3),
-        "p95_ms": round(timings[min(len(timings) - 1, int(len(timings) * 0.95))], 3),
-        "throughput_rps": round(total / elapsed, 1),
-        "error_rate": round(errors / total, 4),
-    }
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("base_url")
-    parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--warmup", type=int, default=10)
-    args = parser.parse_args()
-    token = os.environ.get("LOADTEST_BEARER", "")
-    if not token and os.path.exists(".loadtest_bearer"):
-        with open(".loadtest_bearer", encoding="utf-8") as f:
-            token = f.read().strip()
-    headers = {HEADERS}
-    scenarios = [("list", PATH + "?limit=20")]
-    if os.environ.get("LOADTEST_FILTER"):
-        scenarios.append(("filter", PATH + "?" + os.environ["LOADTEST_FILTER"] + "&limit=20"))
-    with httpx.Client(base_url=args.base_url, headers=headers, timeout=10) as client:
-        for scenario, url in scenarios:
-            print(json.dumps(measure(client, scenario, url, args.requests, args.warmup)), flush=True)
-
-
-if __name__ == "__main__":
-    main()
-'''
-
-SEED = '''"""Seed the load run (run from the service root, after the server created the schema).
-
-Creates a load-test user with a fresh random token, {ROWS} rows of {TABLE} and the rows
-they depend on, then prints a JSON object of environment variables for loadtest.py. The
-credential's variable is named LOADTEST_BEARER (names with TOKEN or KEY are stripped by
-sandboxes as secrets); it is also written to .loadtest_bearer.
-"""
-
-import hashlib
-import json
-import secrets
-
-from app.db import connect, init_db
-
-ROWS = {ROWS}
-
-
-def main() -> None:
-    init_db()
-    conn = connect()
-    token = secrets.token_urlsafe(24)
-    user = conn.execute(
-        "INSERT INTO users (email, display_name, token_hash) VALUES (?, ?, ?)",
-        ("loadtest-" + secrets.token_hex(6) + "@example.com", "load test",
-         hashlib.sha256(token.encode("utf-8")).hexdigest()),
-    ).lastrowid
-    i = 0
-{BODY}
-    conn.commit()
-    conn.close()
-    with open(".loadtest_bearer", "w", encoding="utf-8") as f:
-        f.write(token)
-    print(json.dumps({ENV}))
-
-
-if __name__ == "__main__":
-    main()
-'''
+from featureline.artifacts.requirements import NonFunctionalRequirement, RequirementsArtifact
+from featureline.providers.builtin.load_files import LOAD_TEST, SEED
+from featureline.providers.builtin.resources import (
+    Col,
+    Resource,
+    build_resources,
+    map_requirements,
+)
+from featureline.providers.builtin.text import title_words
 
 DEFAULT_ROWS = 2000
 
@@ -224,11 +127,13 @@ def _filter(r: Resource, seeder: _Seeder) -> tuple[str, str, set[str]]:
 
 
 def seed_script(
-    req: RequirementsArtifact, resources: list[Resource]
+    req: RequirementsArtifact, resources: list[Resource], items: tuple[Resource, ...] = ()
 ) -> tuple[SourceFile, Resource, int, str]:
-    """The seed script, the resource it fills, its row count and the filter it enables."""
+    """The seed script, the resource it fills, its row count and the filter it enables;
+    one row of each of ``items`` is seeded too (its id printed as LOADTEST_ID_<TABLE>)."""
     target, rows = load_target(req, resources)
     seeder = _Seeder(resources)
+    item_vars = {r.table: seeder.ensure(r.table) for r in items}
     filter_expr, filter_desc, keep = _filter(target, seeder)
     cols, exprs = seeder.row(target, keep)
     join = next(
@@ -255,8 +160,11 @@ def seed_script(
             "        ((row[0], link_id) for row in ids[::10]),",
             "    )",
         ]
-    env = '{"LOADTEST_BEARER": token, "LOADTEST_ROWS": str(ROWS)' + (
-        f', "LOADTEST_FILTER": {filter_expr}}}' if filter_expr else "}"
+    ids = "".join(f', "LOADTEST_ID_{t.upper()}": str({v})' for t, v in item_vars.items())
+    env = (
+        '{"LOADTEST_BEARER": token, "LOADTEST_ROWS": str(ROWS)'
+        + ids
+        + (f', "LOADTEST_FILTER": {filter_expr}}}' if filter_expr else "}")
     )
     content = (
         SEED.replace("{ROWS}", str(rows))
@@ -277,7 +185,23 @@ def build_performance(
     req: RequirementsArtifact, api_key: bool, feedback: tuple[str, ...] = ()
 ) -> PerformanceArtifact:
     resources = build_resources(req)
-    seed, target, rows, filter_desc = seed_script(req, resources)
+    wanted = [
+        op
+        for n in req.non_functional
+        if n.category in {"performance", "scalability"}
+        for op in nfr_operations(n, req, resources)[0]
+    ]
+    items = tuple(
+        r for r in resources if f"GET {r.path}/{{id}}" in wanted and not r.roles_for("get")
+    )
+    seed, target, rows, filter_desc = seed_script(req, resources, items)
+    item_scenarios = [
+        (f"get_{r.entity}", f"{r.path}/{{id}}", f"LOADTEST_ID_{r.table.upper()}") for r in items
+    ] + [
+        (f"list_{r.table}", r.path, "")
+        for r in resources
+        if f"GET {r.path}" in wanted and r.table != target.table and not r.roles_for("list")
+    ]
     indexing = []
     for r in resources:
         owner = "owner_id = ? " if r.owned else ""
@@ -342,16 +266,11 @@ def build_performance(
     scenarios = f"GET {target.path}?limit=20" + (
         f" and GET {target.path} filtered by {filter_desc}" if filter_desc else ""
     )
+    measured = [f"GET {target.path}", *(f"GET {t}" for _, t, _ in item_scenarios)]
+    if item_scenarios:
+        scenarios += " and " + ", ".join(f"GET {t}" for _, t, _ in item_scenarios)
     verdicts = [
-        NfrVerdict(
-            nfr_id=n.id,
-            target=f"{n.comparator} {n.target:g} {n.unit}",
-            measured="",
-            verdict="not_measured",
-            evidence="the builtin generator does not invent numbers: featureline's verifier "
-            f"measures this by running load_test_command ({scenarios}, {rows} seeded "
-            f"{target.table} rows) against the service in the sandbox",
-        )
+        _verdict(n, req, resources, target, scenarios, rows, measured)
         for n in req.non_functional
         if n.category in {"performance", "scalability"}
     ]
@@ -383,7 +302,9 @@ def build_performance(
         indexing=indexing,
         load_test_script=SourceFile(
             path="loadtest.py",
-            content=LOAD_TEST.replace("{HEADERS}", header).replace("{PATH}", target.path),
+            content=LOAD_TEST.replace("{HEADERS}", header)
+            .replace("{PATH}", target.path)
+            .replace("{ITEMS}", repr(item_scenarios)),
             purpose=f"p50/p95/throughput of {scenarios}; one LoadResult JSON line per scenario",
         ),
         load_test_command="python loadtest.py {base_url} --requests 200",
@@ -391,4 +312,82 @@ def build_performance(
         results=[],
         verdicts=verdicts,
         recommendations=recs,
+    )
+
+
+def nfr_operations(
+    n: NonFunctionalRequirement, req: RequirementsArtifact, resources: list[Resource]
+) -> tuple[list[str], str]:
+    """The operations a target is about, and why it cannot be measured ('' when it can).
+
+    With ``requirement_ids`` the target is about those FRs' endpoints; a deferred or
+    unmapped FR has no endpoint to measure. Without them, a metric that names an
+    operation the service does not have (e.g. "the redirect path") is not measured on
+    some other endpoint instead."""
+    mapping = map_requirements(req, resources)
+    by_entity = {r.entity: r for r in resources}
+    if n.requirement_ids:
+        ops: list[str] = []
+        for fid in n.requirement_ids:
+            fr = next((f for f in req.functional if f.id == fid), None)
+            if fr is None or fr.status != "planned" or not mapping.get(fid):
+                return (
+                    [],
+                    f"{fid} is not built by the generated service, so its operation cannot be measured",
+                )
+            for entity, op in mapping[fid]:
+                method, path = by_entity[entity].endpoint(op)
+                ops.append(f"{method} {path}")
+        return list(dict.fromkeys(ops)), ""
+    metric = n.metric.lower()
+    known = {"list", "lists", "endpoints", "service", "api", "health", "user", "per", "while"}
+    for r in resources:
+        known |= {r.entity, r.table, title_words(r.entity), title_words(r.table)}
+    words = set(metric.replace("/", " ").split())
+    if not any(w in known for w in words) or ("path" in words and "list" not in words):
+        return (
+            [],
+            f"the metric ({n.metric}) names an operation the generated service does not build",
+        )
+    return [], ""
+
+
+def _verdict(
+    n: NonFunctionalRequirement,
+    req: RequirementsArtifact,
+    resources: list[Resource],
+    target: Resource,
+    scenarios: str,
+    rows: int,
+    measured_ops: list[str],
+) -> NfrVerdict:
+    ops, why_not = nfr_operations(n, req, resources)
+    if why_not:
+        return NfrVerdict(
+            nfr_id=n.id,
+            target=f"{n.comparator} {n.target:g} {n.unit}",
+            measured="",
+            verdict="not_measured",
+            evidence=why_not,
+            operations=[],
+        )
+    if ops and not set(ops) <= set(measured_ops):
+        return NfrVerdict(
+            nfr_id=n.id,
+            target=f"{n.comparator} {n.target:g} {n.unit}",
+            measured="",
+            verdict="not_measured",
+            evidence=f"the target is about {', '.join(ops)}; the load run measures "
+            f"{', '.join(measured_ops)} only, so this target is not measured",
+            operations=[],
+        )
+    return NfrVerdict(
+        nfr_id=n.id,
+        target=f"{n.comparator} {n.target:g} {n.unit}",
+        measured="",
+        verdict="not_measured",
+        evidence="the builtin generator does not invent numbers: featureline's verifier "
+        f"measures this by running load_test_command ({scenarios}, {rows} seeded "
+        f"{target.table} rows) against the service in the sandbox",
+        operations=ops or measured_ops[:1],
     )

@@ -11,9 +11,25 @@ import re
 from dataclasses import dataclass, replace
 
 from featureline.artifacts.requirements import EntityField, RequirementsArtifact
+from featureline.providers.builtin.rules import (
+    BuiltRule,
+    DeferredRule,
+    entity_matches,
+    resolve,
+)
 from featureline.providers.builtin.text import plural, singular, title_words
 
 OPS = ("create", "list", "get", "update", "delete")
+#: the operations a rule's behaviour shows in (role rules name their own)
+RULE_OPS = {
+    "unique": ("create", "update"),
+    "no_overlap": ("create", "update"),
+    "capacity": ("create", "update"),
+    "one_active": ("create", "update"),
+    "range": ("create", "update"),
+    "transition": ("update",),
+    "shared": ("list", "get"),
+}
 LOGICAL_TYPES = {
     "string": "varchar(200)",
     "text": "text",
@@ -77,6 +93,18 @@ class Resource:
     #: (parent table, foreign key column, parent capacity column, quantity column) when
     #: the sum of quantities per parent may never exceed the parent's capacity.
     capacity: tuple[str, ...] = ()
+    #: rows are visible to every signed-in user (a ``shared`` rule), changed only by their owner
+    shared: bool = False
+    #: the requirements' rules this resource enforces, resolved to its columns
+    rules: tuple[BuiltRule, ...] = ()
+    #: (operation, roles allowed) from ``role_required`` rules; absent: any signed-in user
+    roles: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def roles_for(self, op: str) -> tuple[str, ...]:
+        return next((r for o, r in self.roles if o == op), ())
+
+    def rules_of(self, kind: str) -> tuple[BuiltRule, ...]:
+        return tuple(r for r in self.rules if r.kind == kind)
 
     @property
     def module(self) -> str:
@@ -133,7 +161,83 @@ def build_resources(req: RequirementsArtifact) -> list[Resource]:
     out: list[Resource] = []
     for ent in _topo(req, names, parents):
         out.append(_resource(req, ent, parents[ent]))
-    return [_with_capacity(req, r, out) for r in out]
+    out = [_with_capacity(req, r, out) for r in out]
+    built, _ = resolve_rules(req, out)
+    return [_with_rules(r, built.get(r.entity, []), out) for r in out]
+
+
+def resolve_rules(
+    req: RequirementsArtifact, resources: list[Resource]
+) -> tuple[dict[str, list[BuiltRule]], list[DeferredRule]]:
+    """The requirements' rules per resource, and those the generator does not build."""
+    tables = {r.entity: {c.name: c.ftype for c in r.cols} for r in resources}
+    built: dict[str, list[BuiltRule]] = {}
+    skipped: list[DeferredRule] = []
+    for rule in req.rules:
+        res = next((r for r in resources if entity_matches(rule.entity, r.entity)), None)
+        if res is None:
+            skipped.append(
+                DeferredRule(
+                    rule.id,
+                    rule.kind,
+                    rule.entity,
+                    tuple(rule.requirement_ids),
+                    f"no resource {rule.entity!r} is generated",
+                )
+            )
+            continue
+        actors = frozenset(a.name for a in req.actors) - set(tables)
+        got = resolve(rule, res.entity, tables[res.entity], tables, actors)
+        if isinstance(got, DeferredRule):
+            skipped.append(got)
+        else:
+            built.setdefault(res.entity, []).append(got)
+    return built, skipped
+
+
+def deferred_rules(req: RequirementsArtifact) -> list[DeferredRule]:
+    """Rules the generated service does not enforce (said so in every artifact)."""
+    names = [e.name for e in req.entities if e.name != "user"]
+    parents: dict[str, list[str]] = {n: [] for n in names}
+    for r in req.relations:
+        if r.kind in {"many_to_one", "one_to_one"} and r.source in parents:
+            parents[r.source].append(r.target)
+        elif r.kind == "one_to_many" and r.target in parents:
+            parents[r.target].append(r.source)
+    out = [_resource(req, ent, parents[ent]) for ent in _topo(req, names, parents)]
+    return resolve_rules(req, out)[1]
+
+
+def _with_rules(res: Resource, rules: list[BuiltRule], all_: list[Resource]) -> Resource:
+    """Fold resolved rules into the resource: sharing, roles, capacity and ranges."""
+    shared = any(r.kind == "shared" for r in rules)
+    roles: dict[str, tuple[str, ...]] = {}
+    for r in rules:
+        if r.kind == "role_required":
+            for op in r.operations:
+                if op in OPS:
+                    roles[op] = tuple(dict.fromkeys([*roles.get(op, ()), *r.roles]))
+    cols = list(res.cols)
+    for r in rules:
+        if r.kind == "range":
+            low, high = (float(v) for v in r.values[:2])
+            cols = [
+                replace(c, minimum=low, maximum=high) if c.name == r.columns[0] else c for c in cols
+            ]
+    capacity = res.capacity
+    for r in rules:
+        if r.kind == "capacity" and not capacity:
+            parent = next((p for p in all_ if p.entity == r.parent_table), None)
+            if parent is not None:
+                capacity = (parent.table, r.scope[0], r.columns[1], r.columns[0])
+    return replace(
+        res,
+        cols=tuple(cols),
+        shared=shared,
+        rules=tuple(rules),
+        roles=tuple(roles.items()),
+        capacity=capacity,
+    )
 
 
 def _capacity_parent(req: RequirementsArtifact, resources: list[Resource]) -> Resource | None:
@@ -214,18 +318,19 @@ def _resource(req: RequirementsArtifact, name: str, parents: list[str]) -> Resou
     ent = next(e for e in req.entities if e.name == name)
     names = {e.name for e in req.entities}
     cols: list[Col] = [Col("id", "integer", "bigint", writable=False, description="primary key")]
-    if ent.owned_by:
-        cols.append(
-            Col(
-                "owner_id",
-                "reference",
-                "bigint",
-                fk_table="users",
-                on_delete="cascade",
-                writable=False,
-                description="the user who owns this row",
-            )
+    # Every row a user creates is owned by that user (tags and child rows included): rows
+    # are shared with other users only when a ``shared`` rule says so.
+    cols.append(
+        Col(
+            "owner_id",
+            "reference",
+            "bigint",
+            fk_table="users",
+            on_delete="cascade",
+            writable=False,
+            description="the user who owns this row",
         )
+    )
     for parent in dict.fromkeys(parents):
         if parent == "user" or parent in names:
             cols.append(
@@ -239,7 +344,7 @@ def _resource(req: RequirementsArtifact, name: str, parents: list[str]) -> Resou
                 )
             )
     for f in ent.fields:
-        if ent.owned_by and f.name == "owner":
+        if f.name in {"owner", "owner_id"}:
             continue
         col = _col_for_field(f, names)
         if all(c.name != col.name for c in cols):
@@ -274,7 +379,7 @@ def _resource(req: RequirementsArtifact, name: str, parents: list[str]) -> Resou
         table_name(name),
         "/v1/" + table_name(name).replace("_", "-"),
         tuple(cols),
-        bool(ent.owned_by),
+        True,
         tuple(joins),
         (),
         (),
@@ -302,18 +407,13 @@ def _with_listing(req: RequirementsArtifact, res: Resource) -> Resource:
         if fr.title == f"List overdue {many}":
             overdue = next((c.name for c in res.cols if c.name.startswith("due")), None)
     open_when, close_with = _open_state(res) if overdue else ((), ())
-    return Resource(
-        res.entity,
-        res.table,
-        res.path,
-        res.cols,
-        res.owned,
-        res.joins,
-        tuple(dict.fromkeys(filters)),
-        tuple(dict.fromkeys(search)),
-        overdue,
-        open_when,
-        close_with,
+    return replace(
+        res,
+        filters=tuple(dict.fromkeys(filters)),
+        search=tuple(dict.fromkeys(search)),
+        overdue=overdue,
+        open_when=open_when,
+        close_with=close_with,
     )
 
 
@@ -352,10 +452,17 @@ def map_requirements(
 ) -> dict[str, list[tuple[str, str]]]:
     """FR id -> [(entity, op)]: which operations realise each planned requirement."""
     out: dict[str, list[tuple[str, str]]] = {}
+    for r in resources:
+        for rule in r.rules:
+            for fid in rule.requirement_ids:
+                ops = RULE_OPS.get(rule.kind, ()) or tuple(
+                    op for op in rule.operations if op in OPS
+                )
+                out.setdefault(fid, []).extend((r.entity, op) for op in ops)
     by_title = {title_words(r.entity): r for r in resources}
     by_many = {title_words(plural(r.entity)): r for r in resources}
     for fr in req.functional:
-        if fr.status != "planned":
+        if fr.status != "planned" or fr.id in out:
             continue
         m = re.match(r"^(Create|Get|Update|Delete) (.+)$", fr.title)
         if m and m.group(2) in by_title:

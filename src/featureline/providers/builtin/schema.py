@@ -14,6 +14,7 @@ from featureline.artifacts.schema import (
     Table,
 )
 from featureline.providers.builtin.resources import Col, Resource, build_resources
+from featureline.providers.builtin.rules import all_roles, default_role
 
 SQLITE_TYPES = {
     "bigint": "INTEGER",
@@ -144,7 +145,8 @@ def build_tables(req: RequirementsArtifact) -> list[Table]:
         for r in resources:
             if fr.title == f"Create {r.title}":
                 ids[r.entity] = fr.id
-    tables = [users_table([a.name for a in req.actors] or ["user"])]
+    low = default_role(req)
+    tables = [users_table([low, *(r for r in all_roles(req) if r != low)])]
     for res in resources:
         tables.append(
             Table(
