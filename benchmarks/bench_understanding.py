@@ -150,10 +150,10 @@ def score_case(req: RequirementsArtifact, labels: dict[str, Any], text: str) -> 
         lab_fields: dict[str, Any] = (lab_entities[key] or {}).get("fields") or {}
         seen: set[str] = set()
         for f in ent.fields:
-            if f.type == "reference":
-                continue
-            fields.found += 1
             hit = next((k for k in lab_fields if norm(f.name) in aliases(k)), None)
+            if f.type == "reference" and hit is None:
+                continue  # a relation, scored with the relations
+            fields.found += 1
             if hit is None or hit in seen:
                 continue
             seen.add(hit)
@@ -358,12 +358,20 @@ def summarise(title: str, results: Iterable[CaseResult]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--verbose", action="store_true", help="print each silently wrong sentence")
+    parser.add_argument(
+        "--verbose", action="store_true", help="print each silently wrong development sentence"
+    )
+    parser.add_argument(
+        "--show-heldout",
+        action="store_true",
+        help="also print the held-out requests' silently wrong sentences (not while tuning)",
+    )
     parser.add_argument("--json", type=Path, help="also write the summary as JSON")
     args = parser.parse_args(argv)
     dev = [run_case(p) for p in cases(CORPUS)]
     held = [run_case(p) for p in cases(CORPUS / "heldout")]
-    for r in dev + held:
+    shown = dev + held if args.show_heldout else dev
+    for r in shown:
         if args.verbose and (r.wrong or r.error):
             print(f"-- {r.name}: {r.error}")
             for w in r.wrong:

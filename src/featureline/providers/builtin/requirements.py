@@ -16,6 +16,12 @@ from featureline.artifacts.requirements import (
 )
 from featureline.providers.builtin.analysis import Domain, EntitySpec, analyse
 from featureline.providers.builtin.text import plural, shorten, title_words
+from featureline.providers.builtin.understanding.beyond import beyond_scope
+from featureline.providers.builtin.understanding.emit import (
+    NOT_UNDERSTOOD_QUESTION,
+    emit_rules,
+    link_targets,
+)
 from featureline.request import FeatureRequest
 
 GENERATOR_NOTE = (
@@ -35,6 +41,8 @@ def build_requirements(
 ) -> RequirementsArtifact:
     """Analyse the request and lay out functional and non-functional requirements."""
     domain = analyse(request)
+    if not domain.entities:
+        return _not_understood(request, domain, feedback)
     frs: list[FunctionalRequirement] = []
     used: set[str] = set()
 
@@ -45,6 +53,7 @@ def build_requirements(
         source: str = "",
         priority: str = "must",
         deferred: bool = False,
+        note: str = "",
     ) -> None:
         frs.append(
             FunctionalRequirement(
@@ -55,7 +64,7 @@ def build_requirements(
                 acceptance_criteria=criteria,
                 source=source,
                 status="deferred" if deferred else "planned",
-                status_note=DEFERRED_NOTE if deferred else "",
+                status_note=(note or DEFERRED_NOTE) if deferred else "",
             )
         )
         if source:
@@ -63,9 +72,25 @@ def build_requirements(
 
     for ent in domain.entities.values():
         _entity_requirements(domain, ent, add)
+    rules = emit_rules(domain, add, lambda: len(frs))
+    ruled = {r.source for r in domain.rules if not r.inline}
     for sentence in domain.sentences:
-        _sentence_requirements(domain, sentence, used, add)
-    nfrs = _non_functional(domain)
+        before = len(frs)
+        asks = [(title, note) for title, note in beyond_scope(sentence)]
+        asks += [(d.title, d.note) for d in domain.deferrals if d.sentence == sentence]
+        _sentence_requirements(domain, sentence, used, add, sentence in ruled or bool(asks))
+        if any(f.status == "deferred" for f in frs[before:]):
+            continue  # the sentence's own deferral already says what is missing
+        for title, note in asks:
+            add(
+                title,
+                f"Asked by the request but beyond what the builtin generates: {note}",
+                [f"to be designed: {note}"],
+                sentence,
+                deferred=True,
+                note=f"{DEFERRED_NOTE}: {note}",
+            )
+    nfrs = link_targets(_non_functional(domain), frs, domain)
     for n in nfrs:
         used.add(n.source)
     open_questions = [
@@ -75,14 +100,15 @@ def build_requirements(
     ]
     for sentence in domain.sentences:
         if sentence not in used:
-            open_questions.append(
-                f"Not understood by the generator, please clarify: \u201c{sentence}\u201d"
-            )
+            open_questions.append(NOT_UNDERSTOOD_QUESTION.format(sentence=sentence))
+    open_questions = list(dict.fromkeys(open_questions))
     assumptions = [
         GENERATOR_NOTE,
         "Every endpoint requires authentication ("
         + ("an API key" if domain.auth_scheme == "api_key" else "a bearer token")
-        + ") and resolves the calling user; roles are recorded but not enforced.",
+        + ") and resolves the calling user; roles are enforced only where a role_required "
+        "rule says so.",
+        *domain.assumed,
         "Every table gets created_at/updated_at timestamps; "
         "lists are paginated and newest first by default.",
         "Money and measured quantities are exact decimals, never floating point.",
@@ -99,6 +125,7 @@ def build_requirements(
             Relation(source=r.source, target=r.target, kind=r.kind, description=r.description)
             for r in domain.relations
         ],
+        rules=rules,
         functional=frs,
         non_functional=nfrs,
         assumptions=assumptions,
@@ -111,8 +138,41 @@ def build_requirements(
     )
 
 
+NOT_UNDERSTOOD = (
+    "The builtin specialist could not find what this request is about: no sentence names "
+    "a record to keep (like 'Members book rooms' or 'A recipe has a title and steps'). "
+    "Say what the service stores, name the entities in front matter (entities: {recipe: "
+    "{fields: {title: string}}}), or run with --provider anthropic."
+)
+
+
+def _not_understood(
+    request: FeatureRequest, domain: Domain, feedback: tuple[str, ...]
+) -> RequirementsArtifact:
+    """No entity found: an artifact that builds nothing and says why (the requirements
+    gate reports it as an error, so an ``auto`` run stops for a person)."""
+    return RequirementsArtifact(
+        title=request.title,
+        summary=f"{request.title}: not understood by the builtin specialist; nothing planned.",
+        actors=[Actor(name=k, description=v) for k, v in domain.actors.items()],
+        entities=[],
+        functional=[],
+        non_functional=[],
+        assumptions=[
+            GENERATOR_NOTE,
+            *[f"Reviewer feedback considered (recorded by the generator): {c}" for c in feedback],
+        ],
+        open_questions=[
+            NOT_UNDERSTOOD,
+            *[NOT_UNDERSTOOD_QUESTION.format(sentence=s) for s in domain.sentences],
+        ],
+        out_of_scope=[],
+    )
+
+
 def _entity(ent: EntitySpec) -> Entity:
     return Entity(
+        source=ent.span or ent.source,
         name=ent.name,
         description=f"a {title_words(ent.name)}"
         + (f" (from: \u201c{shorten(ent.source, 100)}\u201d)" if ent.source else ""),
@@ -127,6 +187,7 @@ def _entity(ent: EntitySpec) -> Entity:
                 minimum=f.minimum,
                 maximum=f.maximum,
                 references=f.references,
+                source=f.source,
             )
             for f in ent.fields
         ],
@@ -286,11 +347,17 @@ class _Adder(Protocol):
         source: str = "",
         priority: str = "must",
         deferred: bool = False,
+        note: str = "",
     ) -> None: ...
 
 
-def _sentence_requirements(domain: Domain, sentence: str, used: set[str], add: _Adder) -> None:
-    """Rules stated in prose: planned when the generated service enforces them, else deferred."""
+def _sentence_requirements(
+    domain: Domain, sentence: str, used: set[str], add: _Adder, covered: bool = False
+) -> None:
+    """Rules stated in prose: planned when the generated service enforces them, else deferred.
+
+    ``covered``: the sentence's rules are already requirements of their own (see
+    ``understanding.emit``), so it needs no generic 'Rule:' deferral."""
     low = sentence.lower()
     mentioned = [e for e in domain.entities if re.search(rf"\b{title_words(e)}", low)]
     subject = title_words(mentioned[0]) if mentioned else "the service"
@@ -368,7 +435,7 @@ def _sentence_requirements(domain: Domain, sentence: str, used: set[str], add: _
             sentence,
             "should",
         )
-    guard = _capacity_guard(domain) if re.search(r"\boverbook", low) else None
+    guard = _capacity_guard(domain) if re.search(r"\boverbook", low) and not covered else None
     if guard is not None:
         parent, child, qty = guard
         path = "/v1/" + plural(child).replace("_", "-")
@@ -385,6 +452,8 @@ def _sentence_requirements(domain: Domain, sentence: str, used: set[str], add: _
             ],
             sentence,
         )
+        return
+    if covered and sentence in used:
         return
     if RULE_WORDS.search(low) and not _is_target(sentence):
         defines = any(sentence in (e.source, e.ownership_source) for e in domain.entities.values())
