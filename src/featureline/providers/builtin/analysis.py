@@ -9,6 +9,7 @@ so the same request always yields the same model. Front-matter hints override gu
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any, get_args
 
 from featureline.artifacts.requirements import FieldType
@@ -107,6 +108,7 @@ def analyse(request: FeatureRequest) -> Domain:
         domain.auth_scheme = "api_key" if "key" in auth else "bearer"
     for sentence in sents:
         read_rules(domain, sentence)
+    outside_people(domain)
     ensure_minimum(domain)
     field_names = {
         f.name for e in domain.entities.values() for f in e.fields if f.type != "reference"
@@ -717,6 +719,20 @@ def apply_relation_hints(domain: Domain, hints: dict[str, Any]) -> None:
         if s and t and kind in {"many_to_one", "one_to_many", "many_to_many", "one_to_one"}:
             domain.relations = [r for r in domain.relations if {r.source, r.target} != {s, t}]
             domain.add_relation(s, t, kind, "from the request's front matter")  # type: ignore[arg-type]
+
+
+#: people a record names who are not users of the service ('a book has an author')
+OUTSIDE_PEOPLE = frozenset({"author", "artist", "writer", "composer", "director", "instructor"})
+
+
+def outside_people(domain: Domain) -> None:
+    """A person field is a reference to a user only when that person uses the service."""
+    for ent in domain.entities.values():
+        for i, f in enumerate(ent.fields):
+            if f.type == "reference" and f.name in OUTSIDE_PEOPLE and f.name not in domain.actors:
+                ent.fields[i] = replace(
+                    f, type="string", references=None, description=f"the {f.name}'s name"
+                )
 
 
 def ensure_minimum(domain: Domain) -> None:

@@ -35,6 +35,8 @@ FILLER = {
     "custom",
     "chosen",
     "new",
+    "short",
+    "brief",
 }
 FORMAT_WORDS = {"markdown", "plain", "html", "rich"}
 TAG_WORDS = {"tag", "label"}

@@ -327,6 +327,10 @@ def _field_of_parent(
     record named after the object, when that record is known."""
     m = re.search(r"\b(?:for|to|of|on)\s+(?:each|every|an?|the)\s+([a-z]+)", rest)
     target = domain.resolve(m.group(1)) if m else None
+    if target is None and m is None:
+        # "rate books … and may add a short review": the record this sentence made
+        made = [e.name for e in domain.entities.values() if e.source == sentence]
+        target = made[-1] if made else None
     if target is None:
         return
     words = " ".join(toks[obj.start - (1 if obj.determiner else 0) : obj.end])
