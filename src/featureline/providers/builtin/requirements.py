@@ -493,6 +493,17 @@ def _sentence_requirements(
             sentence,
             "should",
         )
+    elif sentence not in used and (ent := _adds_fields(domain, sentence)):
+        adder(
+            shorten(sentence, 70),
+            f"Served by the create endpoint of {title_words(ent)}: {sentence}",
+            [
+                f"POST /v1/{plural(ent).replace('_', '-')} stores the "
+                f"{title_words(ent)}'s fields this sentence names"
+            ],
+            sentence,
+            "should",
+        )
     elif (
         sentence not in used
         and mentioned
@@ -516,6 +527,15 @@ def _sentence_requirements(
             sentence,
             deferred=True,
         )
+
+
+def _adds_fields(domain: Domain, sentence: str) -> str | None:
+    """The entity whose fields a sentence names ('A subscription has a status (…)')."""
+    low = sentence.lower()
+    for ent in domain.entities.values():
+        if any(f.source and f.source.lower() in low and len(f.source) > 3 for f in ent.fields):
+            return ent.name
+    return None
 
 
 UNSERVED_QUALIFIERS = re.compile(

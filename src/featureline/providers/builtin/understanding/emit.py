@@ -183,43 +183,47 @@ def emit_rules(domain: Domain, add: Adder, count: Callable[[], int]) -> list[Rul
     return out
 
 
+def _clause_of(source: str, target: float) -> str:
+    """The clause of a target's sentence that holds its number ('creating links is limited
+    to 100 per minute' out of a sentence that also sets the redirect latency)."""
+    numbers = (
+        {f"{target:g}", f"{target:,.0f}", f"{int(target)}"}
+        if target == int(target)
+        else {f"{target:g}"}
+    )
+    for clause in re.split(r";\s*|,\s+(?:and|but)\s+|\s+and\s+(?=[a-z]+\s)", source):
+        if any(re.search(rf"(?<![\d,.]){re.escape(n)}(?![\d,])", clause) for n in numbers):
+            return clause
+    return source
+
+
 def link_targets(
     nfrs: list[NonFunctionalRequirement], frs: list[FunctionalRequirement], domain: Domain
 ) -> list[NonFunctionalRequirement]:
-    """Each target names the planned requirements whose operations it is about."""
+    """Each target names the requirements whose operations it is about: a redirect target
+    the redirect (even deferred: then it cannot be measured, rather than be measured on
+    another operation), a creation limit the creates, a listing target the lists."""
     planned = [f for f in frs if f.status == "planned"]
     out = []
     for n in nfrs:
-        low = f"{n.source} {n.metric}".lower()
-        ids: list[str] = []
-        if "redirect" in low:
-            ids = [
-                f.id
-                for f in planned
-                if re.search(r"redirect|visit", f"{f.title} {f.source}".lower())
-            ]
-        elif (n.metric.startswith("p") and "list" in n.metric) or re.search(
-            r"\blist|\bload|\bbrows|\bsearch", low
-        ):
-            named = [e for e in domain.entities if re.search(rf"\b{title_words(e)}", low)]
-            ids = [
-                f.id
-                for f in planned
-                if re.match(r"^(List|Filter|Search|Sort) ", f.title)
-                and (not named or any(_many(e) in f.title for e in named))
-            ]
-        elif n.source:
-            named = [e for e in domain.entities if re.search(rf"\b{title_words(e)}", low)]
-            verbs = (
-                r"^(Create) "
-                if re.search(r"ingest|creat|record|send|post|add|writ", low)
-                else r"^(List|Get) "
+        clause = _clause_of(n.source, n.target).lower() if n.source else n.metric.lower()
+        named = [e for e in domain.entities if re.search(rf"\b{title_words(e)}", clause)]
+
+        def about(f: FunctionalRequirement, named: list[str] = named) -> bool:
+            return not named or any(
+                f.title.endswith(title_words(e)) or _many(e) in f.title for e in named
             )
+
+        ids: list[str] = []
+        if "redirect" in clause:
+            ids = [f.id for f in frs if "redirect" in f"{f.title} {f.description}".lower()]
+        elif re.search(r"\bcreat|\bingest|\brecord|\bpost|\badd|\bsubmit|\bupload|\bwrit", clause):
+            ids = [f.id for f in planned if f.title.startswith("Create ") and about(f)]
+        elif re.search(r"\blist|\bload|\bbrows|\bsearch|\bpage|\bread|\bview|\bfetch", clause):
             ids = [
                 f.id
                 for f in planned
-                if re.match(verbs, f.title)
-                and any(f.title.endswith(title_words(e)) or _many(e) in f.title for e in named)
+                if re.match(r"^(List|Filter|Search|Sort) ", f.title) and about(f)
             ]
         out.append(n.model_copy(update={"requirement_ids": ids}))
     return out

@@ -91,6 +91,24 @@ def named_entity(domain: Domain, name: str, span: str, sentence: str) -> EntityS
 def add_field_list(domain: Domain, ent: EntitySpec, text: str, sentence: str) -> None:
     """Fields (and nested collections) from 'a title, a cooking time and line items (…)'."""
     text = re.split(r";|\.\s|, who\b|, which\b|,?\s+so\b|\s+so that\b", text)[0]
+    owned = re.match(
+        r"^\s*(?:many\s+|several\s+|multiple\s+)?([a-z]+(?:\s[a-z]+)?)\s*,?\s*(?:each\s+)?with\s+(.+)$",
+        text,
+        re.I,
+    )
+    child_np = noun_phrase(tokens(owned.group(1)), 0) if owned else None
+    if (
+        owned
+        and child_np is not None
+        and child_np.plural
+        and (child_np.thing or child_np.is_person)
+    ):
+        child = named_entity(domain, child_np.name, child_np.span, sentence)
+        add_field_list(domain, child, owned.group(2), sentence)
+        domain.add_relation(
+            child.name, ent.name, "many_to_one", f"each {child.name} belongs to a {ent.name}"
+        )
+        return
     text = re.sub(r"\bbetween\s+(\S+)\s+and\s+", r"between \1 ~and~ ", text)
     items: list[str] = []
     for chunk in split_top_level(text):
@@ -253,15 +271,32 @@ def read_actions(domain: Domain, sentence: str) -> None:
     """Records created by what people do (see the module docstring)."""
     for clause in clauses(sentence):
         toks = tokens(clause)
-        for i, tok in enumerate(toks):
-            verb = verb_lemma(tok) if tok not in {"is", "are", "be"} else None
-            if verb is None or (verb not in ACTION_VERBS and verb not in NOMINALISATIONS):
-                continue
-            if i == 0 or not _after_subject(toks, i):
-                continue
-            if verb == "apply" and i + 1 < len(toks) and toks[i + 1] == "for":
-                verb = "request"  # "apply for a permit": the permit is the record
-            _read_act(domain, sentence, clause, toks, i, verb)
+        before = set(domain.entities)
+        _read_clause(domain, sentence, clause, toks)
+        period = re.match(r"^(?:each|every)\s+(day|week|month)\b", clause.lower())
+        for name in [n for n in domain.entities if n not in before] if period else []:
+            unit = period.group(1) if period else "day"
+            domain.entities[name].add_field(
+                FieldSpec(
+                    unit,
+                    "date",
+                    description=f"the {unit} it is for",
+                    source=clause.split()[0] + " " + unit,
+                )
+            )
+
+
+def _read_clause(domain: Domain, sentence: str, clause: str, toks: list[str]) -> None:
+    """The records one clause's action verbs create (see ``_read_act``)."""
+    for i, tok in enumerate(toks):
+        verb = verb_lemma(tok) if tok not in {"is", "are", "be"} else None
+        if verb is None or (verb not in ACTION_VERBS and verb not in NOMINALISATIONS):
+            continue
+        if i == 0 or not _after_subject(toks, i):
+            continue
+        if verb == "apply" and i + 1 < len(toks) and toks[i + 1] == "for":
+            verb = "request"  # "apply for a permit": the permit is the record
+        _read_act(domain, sentence, clause, toks, i, verb)
 
 
 def _after_subject(toks: list[str], i: int) -> bool:
@@ -295,7 +330,7 @@ def _read_act(
         inner = noun_phrase(toks, tail_at + 1)
         if inner is not None:
             obj, tail_at = inner, inner.end
-    rest = " ".join(toks[tail_at:])
+    rest = _rest_of(clause, toks, i, obj, tail_at)
     record_name = NOMINALISATIONS.get(verb)
     if record_name and obj.head in EVENT_NOUNS and verb in {"book", "reserve"}:
         record_name = None  # "book appointments": the appointment is the record
@@ -338,6 +373,17 @@ def _field_of_parent(
     parsed = parse_item(f"{words} {extra.group(1)}" if extra else words)
     if parsed is not None and parsed.field is not None:
         domain.entities[target].add_field(parsed.field)
+
+
+def _rest_of(clause: str, toks: list[str], i: int, obj: NounPhrase, tail_at: int) -> str:
+    """The clause's own words after the object (quotes keep the request's spelling)."""
+    low = clause.lower()
+    at = low.find(toks[i])
+    last = toks[tail_at - 1] if tail_at > 0 else obj.words[-1]
+    end = low.find(last, at + len(toks[i])) if at >= 0 else -1
+    if end < 0:
+        return " ".join(toks[tail_at:])
+    return clause[end + len(last) :].strip()
 
 
 def _nominal_record(

@@ -101,6 +101,7 @@ def read_rules(domain: Domain, sentence: str) -> None:
     _roles(domain, sentence, low, named)
     _unique_fields(domain, sentence, low, named)
     _ranges(domain, sentence, low, named)
+    _sharing(domain, sentence, low)
 
 
 def _record_for(domain: Domain, named: list[str], want_interval: bool = False) -> str | None:
@@ -367,7 +368,8 @@ def _unique_fields(domain: Domain, sentence: str, low: str, named: list[str]) ->
     for name in named:
         ent = domain.entities[name]
         for f in ent.fields:
-            if f.unique and f.source and f.source.lower() in low:
+            stated = f.source and f.source.lower() in low and "unique" in f.source.lower()
+            if f.unique and stated:
                 domain.add_rule(
                     RuleSpec(
                         "unique",
@@ -401,3 +403,52 @@ def _ranges(domain: Domain, sentence: str, low: str, named: list[str]) -> None:
                     inline=True,
                 )
             )
+
+
+SHARING = re.compile(
+    r"\b(public|shared)\s+([a-z]+)\s+of\s+other\b|"
+    r"\bother\s+[a-z]+(?:'s|s')\s+(public\s+)?([a-z]+)|"
+    r"\b(?:everyone|anyone|all users|every user)\s+(?:can\s+)?(?:see|sees|browse|view|read)\s+"
+    r"(?:the\s+|all\s+)?(public\s+)?([a-z]+)(?!\s+(?:counts?|totals?|number|average|sum))|"
+    r"\b(?:add|adds|put|puts)\s+(?:[a-z]+\s+){1,3}to\s+a\s+(shared)\s+([a-z]+)"
+)
+
+
+def _sharing(domain: Domain, sentence: str, low: str) -> None:
+    """'browse public playlists of other listeners', 'everyone can see the menus': rows are
+    visible beyond their owner. Visible to all: a ``shared`` rule; visible only when a
+    flag says so ('public'): an ``other`` rule, since the builtin cannot build that."""
+    m = SHARING.search(low)
+    if m is None:
+        return
+    conditional = bool(m.group(1) == "public" or m.group(3) or m.group(5))
+    word = m.group(2) or m.group(4) or m.group(6)
+    if m.group(7):  # 'add board games to a shared shelf': the games are shared
+        named = entities_in(domain, low[: m.start(7)])
+        word = named[0] if named else None
+    record = domain.resolve(word) if word else None
+    if record is None:
+        return
+    ent = domain.entities[record]
+    flag = next(
+        (f.name for f in ent.fields if f.name in {"public", "is_public", "visibility"}), None
+    )
+    if conditional or flag:
+        domain.add_rule(
+            RuleSpec(
+                "other",
+                record,
+                f"{record} rows marked {flag or 'public'} are visible to every signed-in user",
+                sentence,
+            )
+        )
+        return
+    domain.add_rule(
+        RuleSpec(
+            "shared",
+            record,
+            f"{record} rows are visible to every signed-in user",
+            sentence,
+            operations=["list", "get"],
+        )
+    )
