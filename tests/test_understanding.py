@@ -53,7 +53,8 @@ def test_meeting_rooms_double_booking_admins_and_per_room_listing() -> None:
         ["meeting_room"],
     )
     admins = next(r for r in req.rules if r.kind == "role_required")
-    assert (admins.entity, admins.roles, admins.operations) == ("meeting_room", ["admin"], ["create"])
+    assert admins.entity == "meeting_room"
+    assert (admins.roles, admins.operations) == (["admin"], ["create"])
     by_id = {f.id: f for f in req.functional}
     for rule in req.rules:
         [fr_id] = rule.requirement_ids
