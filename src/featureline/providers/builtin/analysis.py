@@ -32,6 +32,7 @@ from featureline.providers.builtin.understanding.model import (
 from featureline.providers.builtin.understanding.records import (
     add_field_list,
     read_actions,
+    read_is_for,
     read_passive_with,
     read_subject_has,
 )
@@ -91,6 +92,7 @@ def analyse(request: FeatureRequest) -> Domain:
             read_subject_has(domain, sentence)
             read_passive_with(domain, sentence)
             read_actions(domain, sentence)
+            read_is_for(domain, sentence)
     resolve_pending(domain)
     for sentence in sents:
         find_relations(domain, sentence)
@@ -226,7 +228,7 @@ def find_entities(domain: Domain, sentence: str) -> None:
     for noun, fields in listed:
         ent = _entity(domain, noun, sentence)
         if ent is not None:
-            _add_fields(domain, ent, fields)
+            add_field_list(domain, ent, fields, sentence, nested=True)
             if (
                 subject is not None
                 and subject != ent.name

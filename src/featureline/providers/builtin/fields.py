@@ -15,7 +15,7 @@ from featureline.providers.builtin.understanding.lexicon import (
     can_be_noun,
     is_person,
     is_plural,
-    only_verb,
+    pure_verb,
 )
 
 FILLER = {
@@ -81,8 +81,11 @@ class ParsedItem:
     extra: tuple[FieldSpec, ...] = ()
 
 
-def parse_item(item: str) -> ParsedItem | None:
-    """Parse one comma-separated item of a field list; None when it is not a field."""
+def parse_item(item: str, nested: bool = False) -> ParsedItem | None:
+    """Parse one comma-separated item of a field list; None when it is not a field.
+
+    ``nested``: the item is inside a collection's parentheses ('(prompt, points)'), where a
+    bare plural is a field, not a collection of its own."""
     span = item.strip().strip(".").strip()
     text = span.lower()
     if not text or text.startswith(("who must", "which", "that ", "each ", "so ", "but ")):
@@ -122,17 +125,20 @@ def parse_item(item: str) -> ParsedItem | None:
         )
     text = re.sub(r"^\s*(?:a|an|the)?\s*list of\s+", "", text)
     first = re.match(r"\s*([a-z]+)", text)
-    if first and only_verb(first.group(1)) and not first.group(1).endswith(("ed", "ing")):
+    if first and pure_verb(first.group(1)) and not first.group(1).endswith(("ed", "ing")):
         return None  # "choose a slot": an act, not a field
     m2m = re.match(r"\s*(?:any number of|one or more|several|many|multiple)\s+([a-z]+)", text)
     words = [w for w in re.findall(r"[a-z0-9]+", text) if w not in FILLER]
-    if m2m or (len(words) == 1 and singular(words[0]) in TAG_WORDS and words[0].endswith("s")):
+    if nested:
+        m2m = None
+    elif m2m or (len(words) == 1 and singular(words[0]) in TAG_WORDS and words[0].endswith("s")):
         target = singular(m2m.group(1) if m2m else words[0])
         if target in TAG_WORDS or not m2m:
             return ParsedItem(many_to_many=target)
         return ParsedItem(child=target)
     if (
-        len(words) == 1
+        not nested
+        and len(words) == 1
         and is_plural(words[0])
         and can_be_noun(words[0])
         and words[0] not in TEXT_WORDS
@@ -174,8 +180,8 @@ def parse_item(item: str) -> ParsedItem | None:
     if words and words[-1] == "flag":
         words = words[:-1]
     words = [w for w in words if w != "unique"]
-    if len(words) > 1 and words[-1] == "timestamp" and words[-2].endswith("at"):
-        words = words[:-1]
+    if len(words) > 1 and words[-1] in {"timestamp", "time"} and words[-2].endswith("at"):
+        words = words[:-1]  # 'a recorded-at timestamp' -> recorded_at
     if not words or len(words) > 3 or any(w.isdigit() for w in words):
         return None
     name = snake(" ".join(words))
@@ -268,7 +274,9 @@ def infer_type(
         return "integer", None, 0.0, None
     if last in {"count", "capacity", "quantity", "copies", "seats", "level", "stock", "age"}:
         return "integer", None, 0.0, None
-    if parts & {"points", "size", "credits", "places", "docks", "bedrooms", "count", "hours"}:
+    if parts & {"points", "size", "credits", "places", "docks", "bedrooms", "count", "hours"} or (
+        last == "limit"
+    ):
         return "integer", None, 0.0, None
     if last in {"priority", "rating", "score"}:
         return "integer", None, None, None

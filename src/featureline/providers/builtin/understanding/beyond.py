@@ -49,8 +49,13 @@ BEYOND: tuple[tuple[str, re.Pattern[str], str], ...] = (
     ),
     (
         "Expiry",
-        re.compile(r"\bexpires?\s+after\b|\bexpired?\s+automatically\b"),
+        re.compile(r"\bexpires?\s+after\b|\bautomatically\b|\bon (?:their|its) own\b"),
         "rows that change state on their own as time passes are not generated",
+    ),
+    (
+        "Assigned to the caller",
+        re.compile(LIST_ASK + r"[^.;]*\bassigned to (?:them|me|him|her|the caller)\b"),
+        "listing only the rows assigned to the caller is not generated",
     ),
     (
         "Lock after a state",

@@ -101,7 +101,7 @@ NOT_ENTITIES = frozenset(
     words(
         """
         time times day days week weeks month months year years hour hours minute minutes
-            second seconds date dates moment way thing things information list lists number
+            second seconds date dates moment way thing things information number
             numbers amount amounts value values kind kinds type types part parts set sets lot
             lots rest first last one ones anything everything something nothing percentile least
             most it them everyone anyone
@@ -109,7 +109,9 @@ NOT_ENTITIES = frozenset(
     )
 )
 #: heads that name a record only with a modifier that is not about time ("delivery slot")
-NEEDS_MODIFIER = frozenset({"slot", "window", "period", "range", "data", "item", "detail"})
+NEEDS_MODIFIER = frozenset(
+    {"slot", "window", "period", "range", "data", "item", "detail", "list", "lists"}
+)
 IRREGULAR_SINGULAR = {
     "people": "person",
     "staff": "staff",
@@ -173,6 +175,12 @@ def only_verb(word: str) -> bool:
     """A word that is a verb and nothing else ('publish', 'registered')."""
     found = lemmas(word.lower())
     return bool(found) and "NOUN" not in found and ("VERB" in found or "ADJ" in found)
+
+
+def pure_verb(word: str) -> bool:
+    """A word that is only a verb ('choose'), not also a noun or an adjective ('correct')."""
+    found = lemmas(word.lower())
+    return bool(found) and set(found) <= {"VERB", "ADV"} and "VERB" in found
 
 
 def verb_lemma(word: str) -> str | None:

@@ -62,19 +62,25 @@ def read_lifecycle(domain: Domain, sentence: str) -> None:
         low,
     )
     if chain:
-        parts = [snake(p) for p in re.split(r"\s*(?:->|→|\bto\b)\s*", chain.group(2)) if snake(p)]
+        steps = [
+            [snake(v) for v in re.split(r"\s+or\s+", p) if snake(v)]
+            for p in re.split(r"\s*(?:->|\u2192|\bto\b)\s*", chain.group(2))
+            if snake(p)
+        ]
+        parts = [v for step in steps for v in step]
         ent = _subject_entity(domain, low[: chain.start()] or low)
-        if ent is not None and len(parts) >= 2 and all(len(p) < 30 for p in parts):
+        if ent is not None and len(steps) >= 2 and all(len(p) < 30 for p in parts):
             name = chain.group(1) or "status"
             _state_field(ent, name, parts, chain.group(0).strip())
+            moves = [f"{a}->{b}" for x, y in itertools.pairwise(steps) for a in x for b in y]
             domain.add_rule(
                 RuleSpec(
                     "transition",
                     ent.name,
-                    f"{ent.name} {name} moves only along {' -> '.join(parts)}",
+                    f"{ent.name} {name} moves only along {', '.join(moves)}",
                     sentence,
                     fields=[name],
-                    values=[f"{a}->{b}" for a, b in itertools.pairwise(parts)],
+                    values=moves,
                     operations=["update"],
                 )
             )

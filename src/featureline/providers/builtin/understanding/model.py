@@ -127,8 +127,8 @@ class Domain:
         if base in self.entities:
             return base
         for name in self.entities:
-            if name.endswith("_" + base) or name.startswith(base + "_"):
-                return name
+            if name.endswith("_" + base):
+                return name  # 'rooms' names the meeting rooms
         return None
 
     def add_relation(self, source: str, target: str, kind: RelationKind, text: str) -> None:

@@ -88,8 +88,12 @@ def named_entity(domain: Domain, name: str, span: str, sentence: str) -> EntityS
     return ent
 
 
-def add_field_list(domain: Domain, ent: EntitySpec, text: str, sentence: str) -> None:
-    """Fields (and nested collections) from 'a title, a cooking time and line items (…)'."""
+def add_field_list(
+    domain: Domain, ent: EntitySpec, text: str, sentence: str, nested: bool = False
+) -> None:
+    """Fields (and nested collections) from 'a title, a cooking time and line items (…)'.
+
+    ``nested``: the list is a collection's parentheses, where every item is a field."""
     text = re.split(r";|\.\s|, who\b|, which\b|,?\s+so\b|\s+so that\b", text)[0]
     owned = re.match(
         r"^\s*(?:many\s+|several\s+|multiple\s+)?([a-z]+(?:\s[a-z]+)?)\s*,?\s*(?:each\s+)?with\s+(.+)$",
@@ -125,10 +129,14 @@ def add_field_list(domain: Domain, ent: EntitySpec, text: str, sentence: str) ->
             continue
         if _reference_item(domain, ent, item):
             continue
-        nested = re.match(r"\s*(?:its\s+|their\s+)?([a-z]+(?:\s[a-z]+)?)\s*\(([^)]*)\)\s*$", item)
-        if nested and _nested_collection(domain, ent, nested, sentence):
+        holds = re.match(r"^\s*(?:contains|has|holds|includes)\s+(.+)$", item, re.I)
+        if holds and not nested:
+            add_field_list(domain, ent, holds.group(1).rstrip(":"), sentence)
             continue
-        parsed = parse_item(item)
+        group = re.match(r"\s*(?:its\s+|their\s+)?([a-z]+(?:\s[a-z]+)?)\s*\(([^)]*)\)\s*$", item)
+        if group and not nested and _nested_collection(domain, ent, group, sentence):
+            continue
+        parsed = parse_item(item.rstrip(":"), nested=nested)
         if parsed is None:
             continue
         if parsed.child:
@@ -200,13 +208,14 @@ def _nested_collection(domain: Domain, parent: EntitySpec, m: re.Match[str], sen
     if not words or singular(words[-1]) == words[-1]:
         return False
     inner = [p.strip() for p in re.split(r",|\band\b", m.group(2)) if p.strip()]
-    if not inner or not all(parse_item(p) and parse_item(p).field for p in inner):  # type: ignore[union-attr]
+    parsed = [parse_item(p, nested=True) for p in inner]
+    if not inner or not all(p is not None and p.field is not None for p in parsed):
         return False
     np = noun_phrase(tokens(" ".join(words)), 0)
     if np is None or not np.thing:
         return False
     child = named_entity(domain, np.name, m.group(0).strip(), sentence)
-    add_field_list(domain, child, ", ".join(inner), sentence)
+    add_field_list(domain, child, ", ".join(inner), sentence, nested=True)
     domain.add_relation(
         child.name, parent.name, "many_to_one", f"each {child.name} belongs to a {parent.name}"
     )
@@ -217,18 +226,25 @@ def read_subject_has(domain: Domain, sentence: str) -> None:
     """'Tables have a number and a number of seats' / 'Each piece of equipment has …'.
 
     'The hotel has rooms with …' names a single hotel (no collection): its rooms are."""
+    last: EntitySpec | None = None
     for clause in clauses(sentence):
+        more = re.match(r"^(?:contains|has|holds|includes)\s+(.+)$", clause, re.I)
+        if more and last is not None:
+            add_field_list(domain, last, more.group(1).rstrip(":"), sentence)
+            continue
         m = re.match(
             r"^(?:(an?|each|every|the)\s+)?([a-z][a-z -]*?)"
             r"(?:\s+(?:belongs?|is linked|are linked)\s+to\s+(?:an?|the|one)\s+[a-z]+\s+and)?\s+"
             r"(has|have|contains|contain|carries|carry|holds|hold|lists (?=its|their)|"
-            r"includes|include)\s*(.+)$",
+            r"includes|include|records|stores|keeps|tracks)\s*(.+)$",
             clause,
             re.I,
         )
         if not m:
             continue
         det = (m.group(1) or "").lower()
+        if not det and m.group(3).lower() in {"records", "stores", "keeps", "tracks"}:
+            continue  # "managers list service records": 'records' is a noun there
         subject = re.sub(r"^pieces? of\s+", "", m.group(2).lower())
         np = noun_phrase(tokens(subject), 0)
         if np is None or np.end != len(tokens(subject)):
@@ -248,6 +264,32 @@ def read_subject_has(domain: Domain, sentence: str) -> None:
         if not ent.span:
             ent.span = np.span
         add_field_list(domain, ent, m.group(4), sentence)
+        last = ent
+
+
+def read_is_for(domain: Domain, sentence: str) -> None:
+    """'A reservation is for one study room from a start time to an end time'."""
+    for clause in clauses(sentence):
+        m = re.match(
+            r"^(?:an?|each|every|the)\s+([a-z][a-z ]*?)\s+is\s+for\s+(?:one|an?|the|a single)\s+"
+            r"([a-z]+(?:\s[a-z]+)?)\b(.*)$",
+            clause,
+            re.I,
+        )
+        if not m:
+            continue
+        record = domain.resolve(m.group(1).replace(" ", "_")) or domain.resolve(
+            m.group(1).split()[-1]
+        )
+        parent = domain.resolve(m.group(2).replace(" ", "_")) or domain.resolve(
+            m.group(2).split()[-1]
+        )
+        if record is None:
+            continue
+        ent = domain.entities[record]
+        if parent and parent != record:
+            domain.add_relation(record, parent, "many_to_one", f"each {record} is for a {parent}")
+        _fields_after(domain, ent, m.group(3), sentence)
 
 
 def read_passive_with(domain: Domain, sentence: str) -> None:
@@ -331,6 +373,9 @@ def _read_act(
         if inner is not None:
             obj, tail_at = inner, inner.end
     rest = _rest_of(clause, toks, i, obj, tail_at)
+    if verb == "assign":
+        _assigned(domain, obj, rest)
+        return
     record_name = NOMINALISATIONS.get(verb)
     if record_name and obj.head in EVENT_NOUNS and verb in {"book", "reserve"}:
         record_name = None  # "book appointments": the appointment is the record
@@ -353,6 +398,25 @@ def _read_act(
         if obj.head in EVENT_NOUNS and ent.owned_by is None:
             ent.owned_by, ent.ownership_source = "user", sentence
             ent.ownership_inferred = True
+
+
+def _assigned(domain: Domain, obj: NounPhrase, rest: str) -> None:
+    """'Supervisors assign picking lists to pickers': a reference to the assigned user."""
+    target = domain.resolve(obj.name) or domain.resolve(obj.head)
+    m = re.match(r"\s*to\s+(?:an?\s+|the\s+)?([a-z]+)", rest.lower())
+    if target is None or m is None or not is_person(m.group(1)):
+        return
+    who = singular(m.group(1))
+    domain.entities[target].add_field(
+        FieldSpec(
+            who,
+            "reference",
+            required=False,
+            description=f"the {who} it is assigned to",
+            references="user",
+            source=f"to {m.group(1)}",
+        )
+    )
 
 
 def _field_of_parent(
@@ -481,7 +545,7 @@ def _parent_after(domain: Domain, ent: EntitySpec, rest: str) -> None:
         if np is None or np.head in NOT_ENTITIES:
             continue
         if np.is_person:
-            if tok == "for" and np.plural:
+            if tok in {"for", "to"} and np.plural:
                 ent.add_field(
                     FieldSpec(
                         np.head,

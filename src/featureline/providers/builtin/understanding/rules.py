@@ -10,6 +10,7 @@ fields cannot be found becomes an ``other`` rule: stated, and deferred by the ca
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from featureline.providers.builtin.text import snake
 from featureline.providers.builtin.understanding.lexicon import (
@@ -100,6 +101,7 @@ def read_rules(domain: Domain, sentence: str) -> None:
         _capacity(domain, sentence, low, named, cap)
     _roles(domain, sentence, low, named)
     _unique_fields(domain, sentence, low, named)
+    _stated_range(domain, sentence, low, named)
     _ranges(domain, sentence, low, named)
     _sharing(domain, sentence, low)
 
@@ -125,13 +127,20 @@ def _overlap(domain: Domain, sentence: str, low: str, named: list[str]) -> None:
         domain.add_rule(RuleSpec("other", target, f"no two overlapping: {sentence}", sentence))
         return
     parents = domain.parent_of(record)
-    scope = [p for p in named if p in parents][:1] or parents[:1]
+    scope = [p for p in named if p in parents][:1]
     if not scope:
         scope = [
             f.name
             for f in domain.entities[record].fields
             if f.type == "reference" and re.search(rf"\b{f.name}s?\b", low)
         ][:1]
+    subject = re.match(r"^(?:an?|the|each|every|two|no)\s+([a-z]+)", low)
+    other_subject = subject and not domain.resolve(subject.group(1)) and is_person(subject.group(1))
+    if not scope and (other_subject or len(parents) > 1):
+        # "A doctor never has two consultations that overlap": per doctor, which no field
+        # of a consultation names; guessing another scope would forbid the wrong thing
+        domain.add_rule(RuleSpec("other", record, f"no two overlapping: {sentence}", sentence))
+        return
     fields = interval_fields(domain.entities[record])
     domain.add_rule(
         RuleSpec(
@@ -339,26 +348,26 @@ def _roles(domain: Domain, sentence: str, low: str, named: list[str]) -> None:
     """'Only maintainers can close a bug', 'admins can add rooms', 'Space managers add desks'."""
     for m in re.finditer(
         r"\b(only\s+)?(?:the\s+)?([a-z]+?)s?\s+(?:alone\s+)?(?:can\s+|may\s+)?(?:also\s+)?"
-        r"([a-z]+)\s+(?:an?\s+|the\s+|new\s+)?([a-z]+)",
+        r"([a-z]+)(?:\s+(?:and|or)\s+([a-z]+))?\s+(?:an?\s+|the\s+|new\s+)?([a-z]+(?:\s[a-z]+)?)",
         low,
     ):
-        only, role, verb_word, obj = m.group(1), m.group(2), m.group(3), m.group(4)
-        role = singular(role)
+        only, role = m.group(1), singular(m.group(2))
         if role not in domain.actors or not (only or role in PRIVILEGED_ROLES):
             continue
-        verb = verb_lemma(verb_word) or verb_word
-        op = ROLE_VERBS.get(verb)
-        target = domain.resolve(obj)
-        if op is None or target is None:
+        words = m.group(5).split()
+        target = domain.resolve("_".join(words)) or domain.resolve(words[0])
+        verbs = [verb_lemma(v) or v for v in (m.group(3), m.group(4)) if v]
+        ops = [ROLE_VERBS[v] for v in verbs if v in ROLE_VERBS]
+        if not ops or target is None:
             continue
         domain.add_rule(
             RuleSpec(
                 "role_required",
                 target,
-                f"only {role}s may {verb} {target} rows ({op})",
+                f"only {role}s may {' or '.join(verbs)} {target} rows ({', '.join(ops)})",
                 sentence,
                 roles=[role],
-                operations=[op],
+                operations=list(dict.fromkeys(ops)),
             )
         )
 
@@ -409,8 +418,7 @@ SHARING = re.compile(
     r"\b(public|shared)\s+([a-z]+)\s+of\s+other\b|"
     r"\bother\s+[a-z]+(?:'s|s')\s+(public\s+)?([a-z]+)|"
     r"\b(?:everyone|anyone|all users|every user)\s+(?:can\s+)?(?:see|sees|browse|view|read)\s+"
-    r"(?:the\s+|all\s+)?(public\s+)?([a-z]+)(?!\s+(?:counts?|totals?|number|average|sum))|"
-    r"\b(?:add|adds|put|puts)\s+(?:[a-z]+\s+){1,3}to\s+a\s+(shared)\s+([a-z]+)"
+    r"(?:the\s+|all\s+)?(public\s+)?([a-z]+)(?!\s+(?:counts?|totals?|number|average|sum))"
 )
 
 
@@ -423,9 +431,6 @@ def _sharing(domain: Domain, sentence: str, low: str) -> None:
         return
     conditional = bool(m.group(1) == "public" or m.group(3) or m.group(5))
     word = m.group(2) or m.group(4) or m.group(6)
-    if m.group(7):  # 'add board games to a shared shelf': the games are shared
-        named = entities_in(domain, low[: m.start(7)])
-        word = named[0] if named else None
     record = domain.resolve(word) if word else None
     if record is None:
         return
@@ -452,3 +457,35 @@ def _sharing(domain: Domain, sentence: str, low: str) -> None:
             operations=["list", "get"],
         )
     )
+
+
+def _stated_range(domain: Domain, sentence: str, low: str, named: list[str]) -> None:
+    """'The amount must be between 1 and 5000': bounds on a field already read."""
+    m = re.search(
+        r"\b(?:the\s+|a\s+|an\s+|each\s+)?([a-z]+(?:\s[a-z]+)?)\s+"
+        r"(?:must|should|has to|can only|may only)\s+be\s+(?:between|from)\s+"
+        r"(-?\d+(?:\.\d+)?)\s+(?:and|to)\s+(-?\d+(?:\.\d+)?)",
+        low,
+    )
+    if m is None:
+        return
+    words = m.group(1).split()
+    candidates = [snake(m.group(1)), words[-1]]
+    for ent in [domain.entities[n] for n in named] + list(domain.entities.values()):
+        spec = next((f for f in ent.fields if f.name in candidates), None)
+        if spec is None or spec.type not in {"integer", "decimal"}:
+            continue
+        low_v, high_v = float(m.group(2)), float(m.group(3))
+        ent.replace_field(replace(spec, minimum=low_v, maximum=high_v))
+        domain.add_rule(
+            RuleSpec(
+                "range",
+                ent.name,
+                f"{spec.name} stays within [{low_v:g}, {high_v:g}]",
+                sentence,
+                fields=[spec.name],
+                values=[f"{low_v:g}", f"{high_v:g}"],
+                operations=["create", "update"],
+            )
+        )
+        return
