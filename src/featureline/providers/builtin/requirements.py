@@ -17,6 +17,7 @@ from featureline.artifacts.requirements import (
 from featureline.providers.builtin.analysis import Domain, EntitySpec, analyse
 from featureline.providers.builtin.text import plural, shorten, title_words
 from featureline.providers.builtin.understanding.beyond import beyond_scope
+from featureline.providers.builtin.understanding.coverage import modelled_words, unmodelled
 from featureline.providers.builtin.understanding.emit import (
     NOT_UNDERSTOOD_QUESTION,
     emit_rules,
@@ -86,6 +87,25 @@ def build_requirements(
                 title,
                 f"Asked by the request but beyond what the builtin generates: {note}",
                 [f"to be designed: {note}"],
+                sentence,
+                deferred=True,
+                note=f"{DEFERRED_NOTE}: {note}",
+            )
+    modelled = modelled_words(domain.actors, [_entity(e) for e in domain.entities.values()], rules)
+    for sentence in domain.sentences:
+        cited = [f for f in frs if f.source == sentence]
+        if not any(f.status == "planned" for f in cited) or any(
+            f.status == "deferred" for f in cited
+        ):
+            continue
+        missing = unmodelled(sentence, modelled)
+        if missing:
+            names = ", ".join(f"\u201c{m}\u201d" for m in missing)
+            note = f"the request names {names} here, which the builtin did not model"
+            add(
+                shorten(f"Not modelled: {', '.join(missing)}", 70),
+                f"Part of \u201c{sentence}\u201d is not generated: {note}.",
+                [f"to be designed: model {', '.join(missing)} and what this sentence asks of it"],
                 sentence,
                 deferred=True,
                 note=f"{DEFERRED_NOTE}: {note}",

@@ -92,7 +92,7 @@ PERSON_WORDS = frozenset(
             mechanic researcher respondent teacher lecturer instructor coach player promoter
             organiser organizer receptionist technician warden secretary coordinator librarian
             moderator administrator maintainer reviewer recruiter cashier waiter podcaster
-            patron
+            patron friend colleague neighbour neighbor partner participant
         """
     )
 )

@@ -127,6 +127,8 @@ def noun_phrase(toks: list[str], i: int) -> NounPhrase | None:
         if w in FUNCTION_WORDS or w in PREPOSITIONS or not re.fullmatch(r"[a-z][a-z0-9-]*", w):
             break
         found = lemmas(w)
+        if words and "VERB" in found and is_person(words[-1]) and singular(words[-1]) != words[-1]:
+            break  # "visitors browse albums": the verb after a person ends the phrase
         gerund = w.endswith("ing") and i + 1 < len(toks) and can_be_noun(toks[i + 1])
         if found and "NOUN" not in found and "ADJ" not in found and not gerund:
             break  # a verb ('earns', 'sees') ends the phrase

@@ -232,6 +232,9 @@ def read_subject_has(domain: Domain, sentence: str) -> None:
         if more and last is not None:
             add_field_list(domain, last, more.group(1).rstrip(":"), sentence)
             continue
+        if last is not None and re.match(r"^(?:an?|the|optional)\s+[a-z ]+$", clause, re.I):
+            add_field_list(domain, last, clause, sentence)  # "…, and a note"
+            continue
         m = re.match(
             r"^(?:(an?|each|every|the)\s+)?([a-z][a-z -]*?)"
             r"(?:\s+(?:belongs?|is linked|are linked)\s+to\s+(?:an?|the|one)\s+[a-z]+\s+and)?\s+"
@@ -395,7 +398,8 @@ def _read_act(
             return
         _fields_after(domain, ent, rest, sentence)
         _parent_after(domain, ent, rest)
-        if obj.head in EVENT_NOUNS and ent.owned_by is None:
+        booked = verb in {"book", "reserve", "rent", "schedule"}
+        if obj.head in EVENT_NOUNS and booked and ent.owned_by is None:
             ent.owned_by, ent.ownership_source = "user", sentence
             ent.ownership_inferred = True
 
