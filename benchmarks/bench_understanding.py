@@ -130,6 +130,14 @@ def match_entities(req: RequirementsArtifact, labels: dict[str, Any]) -> dict[st
             if norm(ent.name) in aliases(key) and key not in out.values():
                 out[ent.name] = key
                 break
+    for ent in req.entities:  # 'bike_station' names the stations: match by the head noun
+        head = norm(ent.name).rsplit("_", 1)[-1]
+        if ent.name in out or "_" not in ent.name:
+            continue
+        for key in labels:
+            if head in aliases(key) and key not in out.values():
+                out[ent.name] = key
+                break
     return out
 
 

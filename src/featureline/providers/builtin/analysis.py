@@ -20,6 +20,7 @@ from featureline.providers.builtin.understanding.lexicon import (
     NOT_ENTITIES,
     can_be_noun,
     is_person,
+    lemmas,
     only_verb,
 )
 from featureline.providers.builtin.understanding.lifecycle import read_lifecycle
@@ -261,13 +262,18 @@ def _record_before_with(low: str, at: int) -> bool:
     """'publish events with …' / 'records a click with …' introduce a record; 'apply to
     openings with …' or 'checks in a habit with …' do not (the noun follows a preposition)."""
     before = re.findall(r"[a-z]+", low[:at])
-    if not before:
-        return True
-    prev = before[-1]
-    if prev in {"a", "an", "the", "their", "its"}:
-        prev = before[-2] if len(before) > 1 else ""
-        return prev not in PREPOSITION_WORDS
-    return prev not in PREPOSITION_WORDS
+    while before and (
+        before[-1] in {"a", "an", "the", "their", "its", "his", "her", "our", "each"}
+        or _adjective(before[-1])
+    ):
+        before.pop()  # "to a shared shelf with": walk back to the word before the phrase
+    return not before or before[-1] not in PREPOSITION_WORDS
+
+
+def _adjective(word: str) -> bool:
+    """A modifier that is no noun: 'shared', 'second-hand', 'public'."""
+    found = lemmas(word)
+    return bool(found) and "NOUN" not in found and ("ADJ" in found or word.endswith("ed"))
 
 
 PREPOSITION_WORDS = frozenset(

@@ -122,8 +122,22 @@ def add_field_list(
             if p.strip()
         )
     optional_rest = False
-    for item in items:
+    for k, item in enumerate(items):
         optional_rest = optional_rest or "optionally" in item.lower()
+        trailing = re.match(
+            r"^\s*(?:many\s+|several\s+)?([a-z]+(?:\s[a-z]+)?)\s+with\s+(.+)$", item, re.I
+        )
+        trailing_np = noun_phrase(tokens(trailing.group(1)), 0) if trailing and not nested else None
+        if trailing and trailing_np is not None and trailing_np.plural and trailing_np.thing:
+            # "a week start date and entries with a day, a code and hours": the rest of
+            # the list describes the entries
+            child = named_entity(domain, trailing_np.name, trailing_np.span, sentence)
+            rest = ", ".join([trailing.group(2), *items[k + 1 :]])
+            add_field_list(domain, child, rest, sentence)
+            domain.add_relation(
+                child.name, ent.name, "many_to_one", f"each {child.name} belongs to a {ent.name}"
+            )
+            return
         item = re.sub(r"^\s*(?:each|every)\s+[a-z]+\s+with\s+", "", item, flags=re.I)
         if _interval_item(ent, item):
             continue
