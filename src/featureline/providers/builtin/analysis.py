@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from typing import Any, get_args
+from typing import get_args
 
 from featureline.artifacts.requirements import FieldType
-from featureline.providers.builtin.fields import FieldSpec, infer_type
+from featureline.providers.builtin.fields import FieldSpec
 from featureline.providers.builtin.text import sentences, singular, snake
 from featureline.providers.builtin.understanding.actors import find_actors as read_actors
+from featureline.providers.builtin.understanding.hints import (
+    apply_entity_hints,
+    apply_relation_hints,
+)
 from featureline.providers.builtin.understanding.lexicon import (
     NOT_ENTITIES,
     can_be_noun,
@@ -24,6 +28,7 @@ from featureline.providers.builtin.understanding.lexicon import (
     only_verb,
 )
 from featureline.providers.builtin.understanding.lifecycle import read_lifecycle
+from featureline.providers.builtin.understanding.listing import find_listing
 from featureline.providers.builtin.understanding.model import (
     Domain,
     EntitySpec,
@@ -124,23 +129,6 @@ def analyse(request: FeatureRequest) -> Domain:
     if not domain.actors and domain.entities:
         domain.actors = {"user": ACTOR_DESCRIPTIONS["user"]}
     return domain
-
-
-def find_actors(text: str) -> dict[str, str]:
-    """Roles named in the text; 'anyone with an API key' is an API client."""
-    found: dict[str, str] = {}
-    lowered = text.lower()
-    for word in re.findall(r"[a-z]+", lowered):
-        name = ACTOR_WORDS.get(singular(word))
-        if name and name not in found:
-            found[name] = ACTOR_DESCRIPTIONS.get(name, f"a {name} of the service")
-    if "api key" in lowered:
-        found.setdefault("api_client", ACTOR_DESCRIPTIONS["api_client"])
-    if "signed-in" in lowered or "signed in" in lowered:
-        found.setdefault("user", ACTOR_DESCRIPTIONS["user"])
-    if "owner" in found and len(found) > 1:
-        del found["owner"]
-    return dict(sorted(found.items())) or {"user": ACTOR_DESCRIPTIONS["user"]}
 
 
 def _entity(domain: Domain, word: str, sentence: str, hint: bool = False) -> EntitySpec | None:
@@ -448,100 +436,6 @@ def resolve_pending(domain: Domain) -> None:
             domain.add_relation(src, target, kind, f"each {src} belongs to a {target}")
 
 
-LIST_VERBS = (
-    r"\b(?:list|lists|see|sees|view|browse|browses|read|need|needs|filter|filters|search|"
-    r"searches|sort|sorts|find|finds|look)\b"
-)
-ADJECTIVES = {
-    "their",
-    "the",
-    "all",
-    "each",
-    "own",
-    "published",
-    "overdue",
-    "upcoming",
-    "a",
-    "of",
-    "list",
-    "current",
-    "full",
-}
-
-
-def find_listing(domain: Domain, sentence: str) -> None:
-    """Listing asks: which entity is listed, by which fields, searched where, in what order."""
-    low = sentence.lower().rstrip(".")
-    targets: list[str] = []
-    for match in re.finditer(LIST_VERBS, low):
-        words = re.findall(r"[a-z]+", low[match.end() :])[:5]
-        for w in words:
-            target = domain.resolve(w) if w not in ADJECTIVES else None
-            if target:
-                targets.append(target)
-                break
-    if not targets and re.search(r"\b(filter|search)\b", low):
-        targets = [e for e in domain.entities if re.search(rf"\b{e}s?\b", low)][:1]
-    for target in targets:
-        listing = domain.listings.setdefault(target, ListingSpec())
-        if sentence in listing.sources:
-            continue
-        listing.sources.append(sentence)
-        ent = domain.entities[target]
-        if "newest first" in low or "most recent" in low:
-            listing.newest_first = True
-        if "overdue" in low and any(f.name.startswith("due") for f in ent.fields):
-            listing.overdue = True
-        for m in re.finditer(r"\bby\s+(?:an?\s+|the\s+)?([a-z]+(?:\s+and\s+[a-z]+)?)", low):
-            before = re.findall(r"[a-z]+", low[: m.start()])[-3:]
-            if {"search", "searched", "sort", "sorted", "order", "ordered"} & set(before):
-                continue
-            for word in re.split(r"\s+and\s+", m.group(1)):
-                name = _filter_name(domain, target, word)
-                if name and name not in listing.filters:
-                    listing.filters.append(name)
-        for m in re.finditer(r"\bper\s+([a-z]+)", low):
-            name = _filter_name(domain, target, m.group(1))
-            if name and name not in listing.filters:
-                listing.filters.append(name)
-        for m in re.finditer(
-            r"\bsort(?:ed|s)?\s+(?:[a-z]+\s+){0,2}?by\s+([a-z]+(?:\s[a-z]+)?)", low
-        ):
-            words = m.group(1).split()
-            for cand in ("_".join(words), words[0]):
-                spec = ent.field_named(cand) or ent.field_named(singular(cand))
-                if spec is not None:
-                    listing.sorts.append((spec.name, False, sentence))
-                    break
-        for adjective in re.findall(r"[a-z]+", low):
-            spec = ent.field_named(adjective)
-            if spec is not None and spec.type == "boolean" and adjective not in listing.filters:
-                listing.filters.append(adjective)
-        search = re.search(r"\bsearch\s+(?:by\s+)?([a-z ,]+)", low)
-        if search:
-            for word in re.split(r",|\band\b|\s+", search.group(1)):
-                if not word.strip():
-                    continue
-                for cand in (word.strip(), singular(word.strip())):
-                    if ent.field_named(cand) and cand not in listing.search:
-                        listing.search.append(cand)
-                        break
-
-
-def _filter_name(domain: Domain, entity: str, word: str) -> str | None:
-    """A filterable field or related entity named by 'by <word>'."""
-    ent = domain.entities[entity]
-    for cand in (word, singular(word)):
-        if ent.field_named(cand):
-            return cand
-    related = domain.resolve(word)
-    if related:
-        for r in domain.relations:
-            if {r.source, r.target} == {entity, related}:
-                return related
-    return None
-
-
 def find_ownership(domain: Domain, sentence: str) -> None:
     """'Nobody can see another user's bookmarks' / 'edit their own posts' -> owned rows."""
     low = sentence.lower()
@@ -660,76 +554,6 @@ def find_state_fields(domain: Domain, sentence: str) -> None:
         )
 
 
-def apply_entity_hints(domain: Domain, hints: dict[str, Any]) -> bool:
-    """Front matter ``entities:`` replaces entity inference entirely."""
-    raw = hints.get("entities")
-    if not isinstance(raw, dict | list) or not raw:
-        return False
-    items: list[tuple[str, Any]] = (
-        list(raw.items())
-        if isinstance(raw, dict)
-        else [(str(e.get("name", "")), e) if isinstance(e, dict) else (str(e), {}) for e in raw]
-    )
-    for name, spec in items:
-        ent = _entity(domain, name, "front matter hint", hint=True)
-        if ent is None:
-            continue
-        fields = spec.get("fields", {}) if isinstance(spec, dict) else {}
-        pairs = (
-            list(fields.items())
-            if isinstance(fields, dict)
-            else [
-                (str(f.get("name")), f.get("type", "string"))
-                if isinstance(f, dict)
-                else (str(f), "string")
-                for f in fields
-            ]
-        )
-        for fname, ftype in pairs:
-            fname = snake(str(fname))
-            declared = str(ftype).lower() if ftype else ""
-            inferred, refs, lo, hi = infer_type(fname)
-            chosen: FieldType = declared if declared in FIELD_TYPES else inferred  # type: ignore[assignment]
-            ent.add_field(
-                FieldSpec(
-                    fname,
-                    chosen,
-                    description=fname.replace("_", " "),
-                    references=refs if chosen == "reference" else None,
-                    minimum=lo,
-                    maximum=hi,
-                )
-            )
-        if isinstance(spec, dict) and spec.get("owned_by"):
-            ent.owned_by = str(spec["owned_by"])
-            ent.ownership_source = "front matter hint"
-    return bool(domain.entities)
-
-
-def apply_relation_hints(domain: Domain, hints: dict[str, Any]) -> None:
-    """Front matter ``relations:`` entries ('task many_to_one project' or mappings)."""
-    raw = hints.get("relations")
-    if not isinstance(raw, list):
-        return
-    for item in raw:
-        if isinstance(item, dict):
-            src, tgt, kind = (
-                str(item.get("source", "")),
-                str(item.get("target", "")),
-                str(item.get("kind", "many_to_one")),
-            )
-        else:
-            parts = str(item).split()
-            if len(parts) != 3:
-                continue
-            src, kind, tgt = parts
-        s, t = domain.resolve(src), domain.resolve(tgt) or ("user" if tgt == "user" else None)
-        if s and t and kind in {"many_to_one", "one_to_many", "many_to_many", "one_to_one"}:
-            domain.relations = [r for r in domain.relations if {r.source, r.target} != {s, t}]
-            domain.add_relation(s, t, kind, "from the request's front matter")  # type: ignore[arg-type]
-
-
-#: people a record names who are not users of the service ('a book has an author')
 OUTSIDE_PEOPLE = frozenset({"author", "artist", "writer", "composer", "director", "instructor"})
 
 
