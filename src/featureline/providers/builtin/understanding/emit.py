@@ -160,7 +160,9 @@ def emit_rules(domain: Domain, add: Adder, count: Callable[[], int]) -> list[Rul
                 ["enforced by the service and covered by a test (to be designed)"],
                 spec.source,
                 deferred=True,
-                note=RULE_DEFERRED,
+                note=RULE_DEFERRED
+                if spec.description == spec.source
+                else f"not implemented by the builtin specialist: {spec.description}",
             )
         else:
             title, description, criteria = _planned(spec)

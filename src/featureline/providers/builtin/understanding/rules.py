@@ -360,6 +360,18 @@ def _roles(domain: Domain, sentence: str, low: str, named: list[str]) -> None:
         ops = [ROLE_VERBS[v] for v in verbs if v in ROLE_VERBS]
         if not ops or target is None:
             continue
+        if domain.entities[target].owned_by and set(ops) - {"create"}:
+            # rows are their creator's own: another role acting on them needs access
+            # across owners, which the builtin does not generate
+            domain.add_rule(
+                RuleSpec(
+                    "other",
+                    target,
+                    f"{role}s {' or '.join(verbs)} {target} rows other users own",
+                    sentence,
+                )
+            )
+            continue
         domain.add_rule(
             RuleSpec(
                 "role_required",
