@@ -257,3 +257,22 @@ def test_development_corpus_has_no_silently_wrong_sentence() -> None:
     wrong = [f"{r.name}: {w}" for r in results for w in r.wrong]
     assert not wrong, wrong
     assert sum(r.outcomes.get("implemented", 0) for r in results) > 100
+
+
+def test_role_acting_on_rows_others_own_is_deferred() -> None:
+    req = understand(
+        "Candidates apply to openings with a cover letter. Recruiters reject applications."
+    )
+    assert entity(req, "application").owned_by == "user"
+    assert not [r for r in req.rules if r.kind == "role_required"]
+    [rule] = [r for r in req.rules if r.source.startswith("Recruiters")]
+    fr = next(f for f in req.functional if f.id in rule.requirement_ids)
+    assert rule.kind == "other" and fr.status == "deferred" and "other users own" in fr.status_note
+
+
+def test_unmodelled_nouns_of_a_served_sentence_are_deferred() -> None:
+    req = understand(
+        "Receptionists manage dentist appointments. An appointment has a start time and a reason."
+    )
+    missing = [f for f in req.functional if f.title.startswith("Not modelled")]
+    assert missing and missing[0].status == "deferred" and "dentist" in missing[0].status_note
