@@ -172,3 +172,21 @@ def test_no_false_errors_on_samples_and_corpus(path: Path) -> None:
 def test_requirements_artifact_round_trips_with_rules() -> None:
     req = build_requirements(ROOMS)
     assert RequirementsArtifact.model_validate(req.model_dump()) == req
+
+
+def test_claude_style_names_and_paraphrases_are_tolerated() -> None:
+    data = requirements(ROOMS)
+    for e in data["entities"]:
+        e["name"] = "".join(w.capitalize() for w in e["name"].split("_"))  # MeetingRoom
+        e["source"] = ""
+    for r in data["rules"]:
+        r["entity"] = "".join(w.capitalize() for w in r["entity"].split("_"))
+        r["source"] = "rooms can't be double booked"
+    for f in data["functional"]:
+        if f["source"]:
+            f["source"] = (
+                "members book rooms for time slots; admins add rooms; a room is never double-booked"
+            )
+    found = findings("requirements", data, ROOMS)
+    errors = [f for f in found if f.check.startswith("fidelity") and f.severity == "error"]
+    assert not errors, errors

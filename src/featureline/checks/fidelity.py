@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from featureline.artifacts import ApiSpecArtifact, RequirementsArtifact
 from featureline.artifacts.api_spec import Endpoint
 from featureline.checks.base import CheckContext, Finding, check, finding, not_compared
-from featureline.checks.wording import WORD, content, covers, grounded, lemma, stem
+from featureline.checks.wording import WORD, content, covers, grounded, lemma, stem, within
 from featureline.providers.builtin.text import sentences
 from featureline.providers.builtin.understanding.lexicon import (
     ACTION_VERBS,
@@ -365,7 +365,11 @@ def rule_phrases_are_rules(artifact: RequirementsArtifact, context: CheckContext
         for pattern, kinds, what in RULE_PHRASES:
             if not pattern.search(low):
                 continue
-            cited = [r for r in artifact.rules if r.source and covers(r.source, sentence)]
+            cited = [
+                r
+                for r in artifact.rules
+                if r.source and (covers(r.source, sentence) or within(r.source, sentence))
+            ]
             if any(r.kind in kinds or r.kind == "other" for r in cited):
                 continue
             if not cited and any(r.kind in kinds and not r.source for r in artifact.rules):

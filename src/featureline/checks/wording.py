@@ -30,8 +30,11 @@ def lemma(word: str) -> str:
 
 def content(text: str) -> list[str]:
     """The content lemmas of a text, in order."""
+    spaced = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text).replace("_", " ").replace("-", " ")
     return [
-        lemma(w) for w in WORD.findall(text.lower().replace("_", " ")) if w not in FUNCTION_WORDS
+        lemma(w)
+        for w in WORD.findall(spaced.lower())
+        if w not in FUNCTION_WORDS and (len(w) > 1 or w.isdigit())
     ]
 
 
@@ -52,10 +55,16 @@ def covers(citation: str, sentence: str, threshold: float = 0.6) -> bool:
     return len(cited) >= 3 and shared >= 0.8 * len(cited) and shared >= 0.3 * len(said)
 
 
+def within(citation: str, sentence: str) -> bool:
+    """Whether ``citation`` quotes part of ``sentence`` (its words are nearly all there)."""
+    cited, said = set(content(citation)), set(content(sentence))
+    return len(cited) >= 2 and len(cited & said) >= 0.8 * len(cited)
+
+
 def grounded(text: str, request_lemmas: set[str], request_stems: set[str]) -> bool:
     """Whether most content words of ``text`` occur in the request (as lemmas or stems)."""
     words = content(text)
     if not words:
-        return False
+        return True  # no content word: it claims nothing that could be missing
     found = sum(1 for w in words if w in request_lemmas or stem(w) in request_stems)
     return found >= 0.6 * len(words)
