@@ -11,6 +11,7 @@ from featureline.checks import (  # noqa: F401  (importing registers the checks)
     api_spec,
     design,
     docs,
+    fidelity,
     implementation,
     performance,
     requirements,

@@ -9,15 +9,44 @@ so the same request always yields the same model. Front-matter hints override gu
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal, get_args
+from dataclasses import replace
+from typing import get_args
 
 from featureline.artifacts.requirements import FieldType
-from featureline.providers.builtin.fields import FieldSpec, infer_type, parse_item
-from featureline.providers.builtin.text import sentences, singular, snake, split_top_level
+from featureline.providers.builtin.fields import FieldSpec
+from featureline.providers.builtin.text import sentences, singular, snake
+from featureline.providers.builtin.understanding.actors import find_actors as read_actors
+from featureline.providers.builtin.understanding.hints import (
+    apply_entity_hints,
+    apply_relation_hints,
+)
+from featureline.providers.builtin.understanding.lexicon import (
+    NOT_ENTITIES,
+    can_be_noun,
+    is_person,
+    lemmas,
+    only_verb,
+)
+from featureline.providers.builtin.understanding.lifecycle import read_lifecycle
+from featureline.providers.builtin.understanding.listing import find_listing
+from featureline.providers.builtin.understanding.model import (
+    Domain,
+    EntitySpec,
+    ListingSpec,
+    RelationSpec,
+)
+from featureline.providers.builtin.understanding.records import (
+    add_field_list,
+    read_actions,
+    read_is_for,
+    read_passive_with,
+    read_subject_has,
+)
+from featureline.providers.builtin.understanding.rules import read_rules
 from featureline.request import FeatureRequest
 
-RelationKind = Literal["many_to_one", "one_to_many", "many_to_many", "one_to_one"]
+__all__ = ["Domain", "EntitySpec", "ListingSpec", "RelationSpec", "analyse"]
+
 
 ACTOR_WORDS: dict[str, str] = {
     "user": "user",
@@ -49,98 +78,34 @@ SUBJECT_VERBS = {"register", "registers", "sign", "signs", "join", "joins"}
 FIELD_TYPES: set[str] = set(get_args(FieldType))
 
 
-@dataclass
-class EntitySpec:
-    """An entity found in the request, with the sentence that introduced it."""
-
-    name: str
-    fields: list[FieldSpec]
-    source: str
-    owned_by: str | None = None
-    ownership_source: str = ""
-
-    def field_named(self, name: str) -> FieldSpec | None:
-        return next((f for f in self.fields if f.name == name), None)
-
-    def add_field(self, spec: FieldSpec) -> None:
-        if self.field_named(spec.name) is None:
-            self.fields.append(spec)
-
-
-@dataclass(frozen=True)
-class RelationSpec:
-    source: str
-    target: str
-    kind: RelationKind
-    description: str
-
-
-@dataclass
-class ListingSpec:
-    """What the request asks of an entity's list: filters, search fields, order."""
-
-    filters: list[str] = field(default_factory=list)
-    search: list[str] = field(default_factory=list)
-    newest_first: bool = False
-    overdue: bool = False
-    sources: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Domain:
-    """Everything the builtin specialist understood from a request."""
-
-    title: str
-    sentences: list[str]
-    actors: dict[str, str]
-    entities: dict[str, EntitySpec]
-    relations: list[RelationSpec]
-    listings: dict[str, ListingSpec]
-    auth_scheme: Literal["bearer", "api_key"]
-    dialect: str
-    pending: list[tuple[str, str, RelationKind]] = field(default_factory=list)
-
-    def resolve(self, word: str) -> str | None:
-        """Map a word ('bookmarks', 'link', 'movement') to a known entity name."""
-        base = singular(snake(word))
-        if base in self.entities:
-            return base
-        for name in self.entities:
-            if name.endswith("_" + base) or name.startswith(base + "_"):
-                return name
-        return None
-
-    def add_relation(self, source: str, target: str, kind: RelationKind, text: str) -> None:
-        if source == target:
-            return
-        for r in self.relations:
-            if {r.source, r.target} == {source, target}:
-                return
-        self.relations.append(RelationSpec(source, target, kind, text))
-
-
 def analyse(request: FeatureRequest) -> Domain:
     """Build the domain model for a request (hints first, then heuristics)."""
     sents = sentences(request.text)
     domain = Domain(
         title=request.title,
         sentences=sents,
-        actors=find_actors(request.text),
+        actors=read_actors(sents, request.text),
         entities={},
         relations=[],
         listings={},
         auth_scheme="api_key" if re.search(r"\bapi key\b", request.text, re.I) else "bearer",
         dialect=str(request.hints.get("dialect", "postgresql")),
     )
-    hinted = apply_entity_hints(domain, request.hints)
-    if not hinted:
+    domain.hinted = apply_entity_hints(domain, request.hints)
+    if not domain.hinted:
         for sentence in sents:
             find_entities(domain, sentence)
+            read_subject_has(domain, sentence)
+            read_passive_with(domain, sentence)
+            read_actions(domain, sentence)
+            read_is_for(domain, sentence)
+    resolve_pending(domain)
     for sentence in sents:
         find_relations(domain, sentence)
         find_listing(domain, sentence)
         find_ownership(domain, sentence)
         find_state_fields(domain, sentence)
+        read_lifecycle(domain, sentence)
     for sentence in sents:
         find_role_ownership(domain, sentence)
     resolve_pending(domain)
@@ -149,79 +114,56 @@ def analyse(request: FeatureRequest) -> Domain:
     if "auth" in request.hints:
         auth = str(request.hints["auth"]).lower()
         domain.auth_scheme = "api_key" if "key" in auth else "bearer"
+    for sentence in sents:
+        read_rules(domain, sentence)
+    outside_people(domain)
     ensure_minimum(domain)
     field_names = {
         f.name for e in domain.entities.values() for f in e.fields if f.type != "reference"
     }
-    domain.actors = {k: v for k, v in domain.actors.items() if k + "s" not in field_names} or {
-        "user": ACTOR_DESCRIPTIONS["user"]
+    domain.actors = {
+        k: v
+        for k, v in domain.actors.items()
+        if k + "s" not in field_names and k not in domain.entities
     }
+    if not domain.actors and domain.entities:
+        domain.actors = {"user": ACTOR_DESCRIPTIONS["user"]}
     return domain
 
 
-def find_actors(text: str) -> dict[str, str]:
-    """Roles named in the text; 'anyone with an API key' is an API client."""
-    found: dict[str, str] = {}
-    lowered = text.lower()
-    for word in re.findall(r"[a-z]+", lowered):
-        name = ACTOR_WORDS.get(singular(word))
-        if name and name not in found:
-            found[name] = ACTOR_DESCRIPTIONS.get(name, f"a {name} of the service")
-    if "api key" in lowered:
-        found.setdefault("api_client", ACTOR_DESCRIPTIONS["api_client"])
-    if "signed-in" in lowered or "signed in" in lowered:
-        found.setdefault("user", ACTOR_DESCRIPTIONS["user"])
-    if "owner" in found and len(found) > 1:
-        del found["owner"]
-    return dict(sorted(found.items())) or {"user": ACTOR_DESCRIPTIONS["user"]}
-
-
-def _entity(domain: Domain, word: str, sentence: str) -> EntitySpec | None:
+def _entity(domain: Domain, word: str, sentence: str, hint: bool = False) -> EntitySpec | None:
+    """The entity a word names, created when new; a word that cannot name a collection of
+    records (a pronoun, a unit, a person, a word that is only a verb) names none."""
     name = singular(snake(word))
-    if not name or name in PRONOUNS or name == "user" or len(name) < 3:
+    if not name or name in PRONOUNS or name == "user" or len(name) < 2:
+        return None
+    known = domain.resolve(name)
+    if known and not hint:
+        return domain.entities[known]
+    last = name.rsplit("_", 1)[-1]
+    unfit = last in NOT_ENTITIES or is_person(last) or not can_be_noun(last) or only_verb(last)
+    if not hint and name not in domain.entities and unfit:
         return None
     if name not in domain.entities:
-        domain.entities[name] = EntitySpec(name=name, fields=[], source=sentence)
+        domain.entities[name] = EntitySpec(
+            name=name, fields=[], source=sentence, span=word.replace("_", " ")
+        )
     return domain.entities[name]
 
 
 def _add_fields(domain: Domain, entity: EntitySpec, field_text: str) -> None:
     """Parse a field list ('a title, tags and a published flag') into the entity."""
-    field_text = re.split(r";|\.\s|, who\b|, which\b", field_text)[0]
-    items: list[str] = []
-    for chunk in split_top_level(field_text):
-        items.extend(p for p in re.split(r"\s+and\s+(?![^(]*\))", chunk) if p.strip())
-    optional_rest = False
-    for item in items:
-        optional_rest = optional_rest or "optionally" in item.lower()
-        parsed = parse_item(item)
-        if parsed is None:
-            continue
-        if parsed.many_to_many:
-            target = _entity(domain, parsed.many_to_many, entity.source)
-            if target is not None:
-                target.add_field(FieldSpec("name", "string", unique=True, description="name"))
-                domain.add_relation(
-                    entity.name,
-                    target.name,
-                    "many_to_many",
-                    f"a {entity.name} has any number of {target.name}s",
-                )
-        elif parsed.field is not None:
-            spec = parsed.field
-            if spec.name in domain.actors and spec.type == "string":
-                spec = FieldSpec(
-                    spec.name,
-                    "reference",
-                    spec.required,
-                    description=f"the {spec.name}",
-                    references="user",
-                )
-            if spec.name in {"members", "users", "participants", "attendees"}:
-                continue
-            if optional_rest:
-                spec = replace(spec, required=False)
-            entity.add_field(spec)
+    add_field_list(domain, entity, field_text, entity.source)
+    for i, spec in enumerate(entity.fields):
+        if spec.name in domain.actors and spec.type == "string":
+            entity.fields[i] = FieldSpec(
+                spec.name,
+                "reference",
+                spec.required,
+                description=f"the {spec.name}",
+                references="user",
+                source=spec.source,
+            )
 
 
 ENTITY_PATTERNS: tuple[tuple[str, str], ...] = (
@@ -265,30 +207,101 @@ def find_entities(domain: Domain, sentence: str) -> None:
             domain.pending.append((ent.name, per.group(3), "many_to_one"))
         return
     listed = [
-        (noun, fields)
-        for noun, fields in re.findall(r"\b([a-z]+s)\s*\(([^)]*,[^)]*)\)", low)
+        (f"{before}_{noun}" if before and _modifier(before) else noun, fields)
+        for before, noun, fields in re.findall(
+            r"\b(?:([a-z]+)\s+)?([a-z]+s)\s*\(([^)]*,[^)]*)\)", low
+        )
         if singular(noun) != noun
     ]
+    subject = _defining_subject(domain, low)
     for noun, fields in listed:
         ent = _entity(domain, noun, sentence)
         if ent is not None:
-            _add_fields(domain, ent, fields)
+            add_field_list(domain, ent, fields, sentence, nested=True)
+            if (
+                subject is not None
+                and subject != ent.name
+                and low.find(subject.split("_")[-1]) < low.find(noun.split("_")[-1])
+            ):
+                domain.add_relation(
+                    ent.name, subject, "many_to_one", f"each {ent.name} belongs to a {subject}"
+                )
     if listed:
         return
     for _label, pattern in ENTITY_PATTERNS:
         match = re.search(pattern, s if _label == "have" else low)
         if not match:
             continue
+        if _label == "with" and not _record_before_with(low, match.start(1)):
+            continue
         noun, fields = match.group(1).lower(), match.group(2)
         if noun in SUBJECT_VERBS:
-            subject = re.match(r"([A-Za-z]+)", s)
-            noun = subject.group(1).lower() if subject else noun
+            first = re.match(r"([A-Za-z]+)", s)
+            noun = first.group(1).lower() if first else noun
         ent = _entity(domain, noun, sentence)
         if ent is not None:
             _add_fields(domain, ent, fields)
             _mention_relations(domain, ent, low, anywhere=_label == "with")
             return
     find_action_entities(domain, sentence)
+
+
+def _record_before_with(low: str, at: int) -> bool:
+    """'publish events with …' / 'records a click with …' introduce a record; 'apply to
+    openings with …' or 'checks in a habit with …' do not (the noun follows a preposition)."""
+    before = re.findall(r"[a-z]+", low[:at])
+    while before and (
+        before[-1] in {"a", "an", "the", "their", "its", "his", "her", "our", "each"}
+        or _adjective(before[-1])
+    ):
+        before.pop()  # "to a shared shelf with": walk back to the word before the phrase
+    return not before or before[-1] not in PREPOSITION_WORDS
+
+
+def _adjective(word: str) -> bool:
+    """A modifier that is no noun: 'shared', 'second-hand', 'public'."""
+    found = lemmas(word)
+    return bool(found) and "NOUN" not in found and ("ADJ" in found or word.endswith("ed"))
+
+
+PREPOSITION_WORDS = frozenset(
+    [
+        "of",
+        "for",
+        "to",
+        "in",
+        "on",
+        "at",
+        "by",
+        "with",
+        "from",
+        "into",
+        "onto",
+        "about",
+        "between",
+        "among",
+        "per",
+        "via",
+        "through",
+    ]
+)
+
+
+def _modifier(word: str) -> bool:
+    """Whether a word before a noun joins its name ('line items', not 'its items')."""
+    from featureline.providers.builtin.understanding.phrases import _modifier_noun
+
+    return (
+        word not in PRONOUNS
+        and word not in {"its", "their", "and", "of", "with"}
+        and _modifier_noun(word)
+    )
+
+
+def _defining_subject(domain: Domain, low: str) -> str | None:
+    """The entity a sentence starts by defining ('An invoice ... has ...')."""
+    m = re.match(r"^(?:an?|each|every|the)\s+([a-z]+)\b", low)
+    return domain.resolve(m.group(1)) if m else None
 
 
 ACTIONS: tuple[tuple[str, str, tuple[FieldSpec, ...]], ...] = (
@@ -384,6 +397,16 @@ def find_relations(domain: Domain, sentence: str) -> None:
             _membership(domain, owner, members, sentence)
         elif domain.resolve(members) and domain.resolve(owner):
             domain.pending.append((members, owner, "many_to_one"))
+    shared = re.search(
+        r"\b(?:an?|each|every)\s+([a-z]+)\s+(?:can\s+)?(?:appear|belong|be)\s+(?:in|to)\s+"
+        r"(?:many|several|multiple|any number of)\s+([a-z]+)",
+        low,
+    )
+    if shared:
+        a, b = domain.resolve(shared.group(1)), domain.resolve(shared.group(2))
+        if a and b and a != b:
+            domain.relations = [r for r in domain.relations if {r.source, r.target} != {a, b}]
+            domain.add_relation(b, a, "many_to_many", f"a {b} has many {a}s and the reverse")
     for word in re.findall(r"\b([a-z]+)\s+owners?\b", low):
         target = domain.resolve(word)
         ent = domain.entities[target] if target else None
@@ -413,81 +436,6 @@ def resolve_pending(domain: Domain) -> None:
             domain.add_relation(src, target, kind, f"each {src} belongs to a {target}")
 
 
-LIST_VERBS = r"\b(?:list|lists|see|sees|view|browse|read|need|needs)\b"
-ADJECTIVES = {
-    "their",
-    "the",
-    "all",
-    "each",
-    "own",
-    "published",
-    "overdue",
-    "upcoming",
-    "a",
-    "of",
-    "list",
-    "current",
-    "full",
-}
-
-
-def find_listing(domain: Domain, sentence: str) -> None:
-    """Listing asks: which entity is listed, by which fields, searched where, in what order."""
-    low = sentence.lower().rstrip(".")
-    targets: list[str] = []
-    for match in re.finditer(LIST_VERBS, low):
-        words = re.findall(r"[a-z]+", low[match.end() :])[:5]
-        for w in words:
-            target = domain.resolve(w) if w not in ADJECTIVES else None
-            if target:
-                targets.append(target)
-                break
-    if not targets and re.search(r"\b(filter|search)\b", low):
-        targets = [e for e in domain.entities if re.search(rf"\b{e}s?\b", low)][:1]
-    for target in targets:
-        listing = domain.listings.setdefault(target, ListingSpec())
-        if sentence in listing.sources:
-            continue
-        listing.sources.append(sentence)
-        ent = domain.entities[target]
-        if "newest first" in low or "most recent" in low:
-            listing.newest_first = True
-        if "overdue" in low and any(f.name.startswith("due") for f in ent.fields):
-            listing.overdue = True
-        for by in re.findall(r"\bby\s+([a-z]+(?:\s+and\s+[a-z]+)?)", low):
-            for word in re.split(r"\s+and\s+", by):
-                name = _filter_name(domain, target, word)
-                if name and name not in listing.filters:
-                    listing.filters.append(name)
-        for adjective in re.findall(r"[a-z]+", low):
-            spec = ent.field_named(adjective)
-            if spec is not None and spec.type == "boolean" and adjective not in listing.filters:
-                listing.filters.append(adjective)
-        search = re.search(r"\bsearch\s+(?:by\s+)?([a-z ,]+)", low)
-        if search:
-            for word in re.split(r",|\band\b|\s+", search.group(1)):
-                if not word.strip():
-                    continue
-                for cand in (word.strip(), singular(word.strip())):
-                    if ent.field_named(cand) and cand not in listing.search:
-                        listing.search.append(cand)
-                        break
-
-
-def _filter_name(domain: Domain, entity: str, word: str) -> str | None:
-    """A filterable field or related entity named by 'by <word>'."""
-    ent = domain.entities[entity]
-    for cand in (word, singular(word)):
-        if ent.field_named(cand):
-            return cand
-    related = domain.resolve(word)
-    if related:
-        for r in domain.relations:
-            if {r.source, r.target} == {entity, related}:
-                return related
-    return None
-
-
 def find_ownership(domain: Domain, sentence: str) -> None:
     """'Nobody can see another user's bookmarks' / 'edit their own posts' -> owned rows."""
     low = sentence.lower()
@@ -500,9 +448,10 @@ def find_ownership(domain: Domain, sentence: str) -> None:
     for pattern in patterns:
         for word in re.findall(pattern, low):
             target = domain.resolve(word)
-            if target and domain.entities[target].owned_by is None:
-                domain.entities[target].owned_by = "user"
-                domain.entities[target].ownership_source = sentence
+            ent = domain.entities[target] if target else None
+            if ent is not None and (ent.owned_by is None or ent.ownership_inferred):
+                ent.owned_by, ent.ownership_source = "user", sentence
+                ent.ownership_inferred = False
 
 
 def find_role_ownership(domain: Domain, sentence: str) -> None:
@@ -519,8 +468,10 @@ def find_role_ownership(domain: Domain, sentence: str) -> None:
         target = domain.resolve(seen.group(2)) or (
             domain.resolve(seen.group(3)) if seen.group(3) else None
         )
-        if role and target and domain.entities[target].owned_by is None:
+        owned = target is not None and domain.entities[target].owned_by is not None
+        if role and target and (not owned or domain.entities[target].ownership_inferred):
             ent = domain.entities[target]
+            ent.ownership_inferred = False
             ent.owned_by = "user"
             ent.ownership_source = sentence
             ent.fields = [f for f in ent.fields if not (f.name == role and f.type == "reference")]
@@ -603,86 +554,32 @@ def find_state_fields(domain: Domain, sentence: str) -> None:
         )
 
 
-def apply_entity_hints(domain: Domain, hints: dict[str, Any]) -> bool:
-    """Front matter ``entities:`` replaces entity inference entirely."""
-    raw = hints.get("entities")
-    if not isinstance(raw, dict | list) or not raw:
-        return False
-    items: list[tuple[str, Any]] = (
-        list(raw.items())
-        if isinstance(raw, dict)
-        else [(str(e.get("name", "")), e) if isinstance(e, dict) else (str(e), {}) for e in raw]
-    )
-    for name, spec in items:
-        ent = _entity(domain, name, "front matter hint")
-        if ent is None:
-            continue
-        fields = spec.get("fields", {}) if isinstance(spec, dict) else {}
-        pairs = (
-            list(fields.items())
-            if isinstance(fields, dict)
-            else [
-                (str(f.get("name")), f.get("type", "string"))
-                if isinstance(f, dict)
-                else (str(f), "string")
-                for f in fields
-            ]
-        )
-        for fname, ftype in pairs:
-            fname = snake(str(fname))
-            declared = str(ftype).lower() if ftype else ""
-            inferred, refs, lo, hi = infer_type(fname)
-            chosen: FieldType = declared if declared in FIELD_TYPES else inferred  # type: ignore[assignment]
-            ent.add_field(
-                FieldSpec(
-                    fname,
-                    chosen,
-                    description=fname.replace("_", " "),
-                    references=refs if chosen == "reference" else None,
-                    minimum=lo,
-                    maximum=hi,
+OUTSIDE_PEOPLE = frozenset({"author", "artist", "writer", "composer", "director", "instructor"})
+
+
+def outside_people(domain: Domain) -> None:
+    """A person field is a reference to a user only when that person uses the service."""
+    for ent in domain.entities.values():
+        for i, f in enumerate(ent.fields):
+            if f.type == "reference" and f.name in OUTSIDE_PEOPLE and f.name not in domain.actors:
+                ent.fields[i] = replace(
+                    f, type="string", references=None, description=f"the {f.name}'s name"
                 )
-            )
-        if isinstance(spec, dict) and spec.get("owned_by"):
-            ent.owned_by = str(spec["owned_by"])
-            ent.ownership_source = "front matter hint"
-    return bool(domain.entities)
-
-
-def apply_relation_hints(domain: Domain, hints: dict[str, Any]) -> None:
-    """Front matter ``relations:`` entries ('task many_to_one project' or mappings)."""
-    raw = hints.get("relations")
-    if not isinstance(raw, list):
-        return
-    for item in raw:
-        if isinstance(item, dict):
-            src, tgt, kind = (
-                str(item.get("source", "")),
-                str(item.get("target", "")),
-                str(item.get("kind", "many_to_one")),
-            )
-        else:
-            parts = str(item).split()
-            if len(parts) != 3:
-                continue
-            src, kind, tgt = parts
-        s, t = domain.resolve(src), domain.resolve(tgt) or ("user" if tgt == "user" else None)
-        if s and t and kind in {"many_to_one", "one_to_many", "many_to_many", "one_to_one"}:
-            domain.relations = [r for r in domain.relations if {r.source, r.target} != {s, t}]
-            domain.add_relation(s, t, kind, "from the request's front matter")  # type: ignore[arg-type]
 
 
 def ensure_minimum(domain: Domain) -> None:
-    """Every entity needs at least one descriptive field; a request with no entity gets 'item'."""
-    if not domain.entities:
-        domain.entities["item"] = EntitySpec(
-            "item",
-            [
-                FieldSpec("name", "string", description="name"),
-                FieldSpec("description", "text", required=False, description="description"),
-            ],
-            source=domain.sentences[0] if domain.sentences else "",
-        )
+    """An entity the request names without any field gets a ``name`` so its rows can be
+    told apart; that assumption is recorded. A request naming no entity gets none: the
+    requirements then say so, and the gate stops for a person (never a generic 'item')."""
     for ent in domain.entities.values():
-        if not any(f.type not in {"reference"} for f in ent.fields):
+        has_parent = any(
+            (r.source == ent.name and r.kind in {"many_to_one", "one_to_one"})
+            or (r.target == ent.name and r.kind == "one_to_many")
+            for r in domain.relations
+        )
+        if not ent.fields and not has_parent:
             ent.fields.insert(0, FieldSpec("name", "string", description="name"))
+            domain.assumed.append(
+                f"The request names {ent.name.replace('_', ' ')} without any detail: "
+                "a name field is assumed so its rows can be told apart."
+            )

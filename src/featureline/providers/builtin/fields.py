@@ -11,6 +11,12 @@ from dataclasses import dataclass
 
 from featureline.artifacts.requirements import FieldType
 from featureline.providers.builtin.text import singular, snake
+from featureline.providers.builtin.understanding.lexicon import (
+    can_be_noun,
+    is_person,
+    is_plural,
+    pure_verb,
+)
 
 FILLER = {
     "a",
@@ -29,6 +35,8 @@ FILLER = {
     "custom",
     "chosen",
     "new",
+    "short",
+    "brief",
 }
 FORMAT_WORDS = {"markdown", "plain", "html", "rich"}
 TAG_WORDS = {"tag", "label"}
@@ -57,6 +65,8 @@ class FieldSpec:
     minimum: float | None = None
     maximum: float | None = None
     references: str | None = None
+    #: the words of the request this field comes from
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,11 +75,19 @@ class ParsedItem:
 
     field: FieldSpec | None = None
     many_to_many: str | None = None
+    #: a bare plural noun ("photos", "many episodes"): a collection of its own
+    child: str | None = None
+    #: further fields the item names ("a salary range" -> salary_min and salary_max)
+    extra: tuple[FieldSpec, ...] = ()
 
 
-def parse_item(item: str) -> ParsedItem | None:
-    """Parse one comma-separated item of a field list; None when it is not a field."""
-    text = item.strip().strip(".").lower()
+def parse_item(item: str, nested: bool = False) -> ParsedItem | None:
+    """Parse one comma-separated item of a field list; None when it is not a field.
+
+    ``nested``: the item is inside a collection's parentheses ('(prompt, points)'), where a
+    bare plural is a field, not a collection of its own."""
+    span = item.strip().strip(".").strip()
+    text = span.lower()
     if not text or text.startswith(("who must", "which", "that ", "each ", "so ", "but ")):
         return None
     required = not re.search(r"\boptional(ly)?\b", text)
@@ -82,10 +100,16 @@ def parse_item(item: str) -> ParsedItem | None:
         )
     text = re.sub(r"\([^)]*\)", " ", text)
     minimum = maximum = None
-    rng = re.search(r"\bfrom\s+(-?\d+(?:\.\d+)?)\s+to\s+(-?\d+(?:\.\d+)?)", text)
+    rng = RANGE.search(text)
     if rng:
         minimum, maximum = float(rng.group(1)), float(rng.group(2))
-        text = text[: rng.start()]
+        text = text[: rng.start()] + " " + text[rng.end() :]
+    unit = UNIT.search(text)
+    unit_word = ""
+    if unit:
+        unit_word = snake(unit.group(1))
+        text = text[: unit.start()]
+    text = re.sub(r"\bper\s+[a-z]+\b.*$", "", text)
     who = re.match(r"who\s+(\w+)", text)
     if who:
         name = f"{who.group(1)}_by"
@@ -96,27 +120,84 @@ def parse_item(item: str) -> ParsedItem | None:
                 required,
                 description=f"the user who {who.group(1)}",
                 references="user",
+                source=span,
             )
         )
-    m2m = re.match(r"(?:any number of|one or more|several|many|multiple)\s+(\w+)", text)
+    text = re.sub(r"^\s*(?:a|an|the)?\s*list of\s+", "", text)
+    first = re.match(r"\s*([a-z]+)", text)
+    if first and pure_verb(first.group(1)) and not first.group(1).endswith(("ed", "ing")):
+        return None  # "choose a slot": an act, not a field
+    m2m = re.match(r"\s*(?:any number of|one or more|several|many|multiple)\s+([a-z]+)", text)
     words = [w for w in re.findall(r"[a-z0-9]+", text) if w not in FILLER]
-    if m2m or (len(words) == 1 and singular(words[0]) in TAG_WORDS and words[0].endswith("s")):
+    if nested:
+        m2m = None
+    elif m2m or (len(words) == 1 and singular(words[0]) in TAG_WORDS and words[0].endswith("s")):
         target = singular(m2m.group(1) if m2m else words[0])
-        return ParsedItem(many_to_many=target)
+        if target in TAG_WORDS or not m2m:
+            return ParsedItem(many_to_many=target)
+        return ParsedItem(child=target)
+    if (
+        not nested
+        and len(words) == 1
+        and is_plural(words[0])
+        and can_be_noun(words[0])
+        and words[0] not in TEXT_WORDS
+        and not is_person(words[0])
+        and not enum_values
+        and minimum is None
+        and not unit_word
+    ):
+        return ParsedItem(child=singular(words[0]))
+    if len(words) >= 2 and words[-1] == "range" and not enum_values:
+        stem = snake(" ".join(words[:-1]))
+        ftype = infer_type(stem)[0]
+        ftype = ftype if ftype in {"decimal", "integer", "date", "datetime"} else "decimal"
+        lo_f = FieldSpec(
+            f"{stem}_min", ftype, required, description=f"lower bound of {stem}", source=span
+        )
+        hi_f = FieldSpec(
+            f"{stem}_max", ftype, required, description=f"upper bound of {stem}", source=span
+        )
+        return ParsedItem(field=lo_f, extra=(hi_f,))
     description = ""
     fmt = [w for w in words if w in FORMAT_WORDS]
     if fmt:
         description = f"{fmt[0]} text"
         words = [w for w in words if w not in FORMAT_WORDS]
+    if len(words) >= 3 and words[1] == "of" and words[0] in {"capacity", "count", "total"}:
+        words = words[:1]
+    counted = False
+    if words[:2] in (["maximum", "number"], ["minimum", "number"], ["max", "number"]):
+        words = [words[0][:3], *words[2:]]
+        if words[1:2] == ["of"]:
+            words = [words[0], *words[2:]]
+        counted = True
     if words[:2] == ["number", "of"]:
         words = words[2:]
+        counted = True
+    if counted:
         minimum = 0.0 if minimum is None else minimum
     if words and words[-1] == "flag":
         words = words[:-1]
+    words = [w for w in words if w != "unique"]
+    if len(words) > 1 and words[-1] in {"timestamp", "time"} and words[-2].endswith("at"):
+        words = words[:-1]  # 'a recorded-at timestamp' -> recorded_at
     if not words or len(words) > 3 or any(w.isdigit() for w in words):
         return None
     name = snake(" ".join(words))
+    if unit_word:
+        name = f"{name}_{unit_word}"
     ftype, refs, lo, hi = infer_type(name, enum_values)
+    if counted and ftype not in {"integer", "decimal"}:
+        ftype = "integer"
+    if unit_word and ftype not in {"integer", "decimal"}:
+        ftype = "integer" if unit_word in TIME_UNITS else "decimal"
+    if minimum is not None and maximum is not None:
+        fractional = any(v != int(v) for v in (minimum, maximum))
+        if fractional:
+            ftype = "decimal"
+        elif ftype not in {"integer", "decimal"}:
+            ftype = "integer"
     return ParsedItem(
         field=FieldSpec(
             name=name,
@@ -128,8 +209,39 @@ def parse_item(item: str) -> ParsedItem | None:
             minimum=minimum if minimum is not None else lo,
             maximum=maximum if maximum is not None else hi,
             references=refs,
+            source=span,
         )
     )
+
+
+RANGE = re.compile(
+    r"\b(?:from|between)\s+(-?\d+(?:\.\d+)?)\s+(?:to|and)\s+(-?\d+(?:\.\d+)?)(?:\s+[a-z]+)?"
+)
+UNIT = re.compile(
+    r"\bin\s+((?:square\s+)?(?:minutes|seconds|hours|days|weeks|km|kilometres|kilometers|miles|kg|"
+    r"kilograms|grams|g|metres|meters|m|cm|mm|hectares|ml|litres|liters|pounds|lbs|euros|dollars|"
+    r"cents|bytes|mb|gb|celsius|percent))\b"
+)
+TIME_UNITS = {"minutes", "seconds", "hours", "days", "weeks"}
+TEXT_WORDS = {
+    "description",
+    "notes",
+    "note",
+    "body",
+    "content",
+    "text",
+    "reason",
+    "bio",
+    "summary",
+    "comment",
+    "authors",
+    "message",
+    "instructions",
+    "abstract",
+    "steps",
+    "letter",
+    "review",
+}
 
 
 def infer_type(
@@ -137,6 +249,7 @@ def infer_type(
 ) -> tuple[FieldType, str | None, float | None, float | None]:
     """(type, referenced entity, minimum, maximum) for a field name."""
     last = name.rsplit("_", 1)[-1]
+    parts = set(name.split("_"))
     if enum_values:
         return "enum", None, None, None
     if "email" in name:
@@ -145,38 +258,36 @@ def infer_type(
         return "url", None, None, None
     if last in {"amount", "price", "cost", "fee", "fine", "total", "balance", "salary", "share"}:
         return "decimal", None, 0.0, None
+    if last in {"rate"} or parts & {"price", "amount", "cost", "salary"}:
+        return "decimal", None, 0.0, None
+    if last in {"value", "percentage", "reading", "area", "distance", "temperature"}:
+        return "decimal", None, None, None
     if last in {"weight", "height", "length", "width", "volume"}:
         return "decimal", None, 0.0, None
     if last in {"timestamp"} or name.endswith("_at") or last == "time":
         return "datetime", None, None, None
-    if last in {"date", "day", "birthday"} or name in {"expiry", "deadline"}:
+    if last in {"start", "end", "from", "until"} or name.startswith(("starts_", "ends_")):
+        return "datetime", None, None, None
+    if last in {"date", "day", "birthday"} or name in {"expiry", "deadline"} or "date" in parts:
         return "date", None, None, None
     if last in {"year"}:
         return "integer", None, 0.0, None
     if last in {"count", "capacity", "quantity", "copies", "seats", "level", "stock", "age"}:
         return "integer", None, 0.0, None
+    if parts & {"points", "size", "credits", "places", "docks", "bedrooms", "count", "hours"} or (
+        last == "limit"
+    ):
+        return "integer", None, 0.0, None
     if last in {"priority", "rating", "score"}:
         return "integer", None, None, None
-    if last in {"published", "active", "enabled", "disabled", "archived", "done", "flag"}:
+    bools = {"published", "active", "enabled", "disabled", "archived", "done", "flag"}
+    if last in bools and len(parts) == 1:
         return "boolean", None, None, None
     if name.startswith(("is_", "has_")):
         return "boolean", None, None, None
     if last in USER_REFERENCE_NAMES:
         return "reference", "user", None, None
-    if last in {
-        "description",
-        "notes",
-        "note",
-        "body",
-        "content",
-        "text",
-        "reason",
-        "bio",
-        "summary",
-        "comment",
-        "authors",
-        "message",
-    }:
+    if last in TEXT_WORDS:
         return "text", None, None, None
     if last == "uuid":
         return "uuid", None, None, None

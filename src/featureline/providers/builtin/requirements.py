@@ -16,6 +16,14 @@ from featureline.artifacts.requirements import (
 )
 from featureline.providers.builtin.analysis import Domain, EntitySpec, analyse
 from featureline.providers.builtin.text import plural, shorten, title_words
+from featureline.providers.builtin.understanding.beyond import beyond_scope
+from featureline.providers.builtin.understanding.coverage import modelled_words, unmodelled
+from featureline.providers.builtin.understanding.emit import (
+    NOT_UNDERSTOOD_QUESTION,
+    emit_rules,
+    link_targets,
+)
+from featureline.providers.builtin.understanding.targets import is_target, non_functional
 from featureline.request import FeatureRequest
 
 GENERATOR_NOTE = (
@@ -35,6 +43,8 @@ def build_requirements(
 ) -> RequirementsArtifact:
     """Analyse the request and lay out functional and non-functional requirements."""
     domain = analyse(request)
+    if not domain.entities:
+        return _not_understood(request, domain, feedback)
     frs: list[FunctionalRequirement] = []
     used: set[str] = set()
 
@@ -45,6 +55,7 @@ def build_requirements(
         source: str = "",
         priority: str = "must",
         deferred: bool = False,
+        note: str = "",
     ) -> None:
         frs.append(
             FunctionalRequirement(
@@ -55,7 +66,7 @@ def build_requirements(
                 acceptance_criteria=criteria,
                 source=source,
                 status="deferred" if deferred else "planned",
-                status_note=DEFERRED_NOTE if deferred else "",
+                status_note=(note or DEFERRED_NOTE) if deferred else "",
             )
         )
         if source:
@@ -63,9 +74,44 @@ def build_requirements(
 
     for ent in domain.entities.values():
         _entity_requirements(domain, ent, add)
+    rules = emit_rules(domain, add, lambda: len(frs))
+    ruled = {r.source for r in domain.rules if not r.inline}
     for sentence in domain.sentences:
-        _sentence_requirements(domain, sentence, used, add)
-    nfrs = _non_functional(domain)
+        before = len(frs)
+        asks = [(title, note) for title, note in beyond_scope(sentence)]
+        asks += [(d.title, d.note) for d in domain.deferrals if d.sentence == sentence]
+        _sentence_requirements(domain, sentence, used, add, sentence in ruled or bool(asks))
+        if any(f.status == "deferred" for f in frs[before:]):
+            continue  # the sentence's own deferral already says what is missing
+        for title, note in asks:
+            add(
+                title,
+                f"Asked by the request but beyond what the builtin generates: {note}",
+                [f"to be designed: {note}"],
+                sentence,
+                deferred=True,
+                note=f"{DEFERRED_NOTE}: {note}",
+            )
+    modelled = modelled_words(domain.actors, [_entity(e) for e in domain.entities.values()], rules)
+    for sentence in domain.sentences:
+        cited = [f for f in frs if f.source == sentence]
+        if not any(f.status == "planned" for f in cited) or any(
+            f.status == "deferred" for f in cited
+        ):
+            continue
+        missing = unmodelled(sentence, modelled)
+        if missing:
+            names = ", ".join(f"\u201c{m}\u201d" for m in missing)
+            note = f"the request names {names} here, which the builtin did not model"
+            add(
+                shorten(f"Not modelled: {', '.join(missing)}", 70),
+                f"Part of \u201c{sentence}\u201d is not generated: {note}.",
+                [f"to be designed: model {', '.join(missing)} and what this sentence asks of it"],
+                sentence,
+                deferred=True,
+                note=f"{DEFERRED_NOTE}: {note}",
+            )
+    nfrs = link_targets(non_functional(domain), frs, domain)
     for n in nfrs:
         used.add(n.source)
     open_questions = [
@@ -75,14 +121,15 @@ def build_requirements(
     ]
     for sentence in domain.sentences:
         if sentence not in used:
-            open_questions.append(
-                f"Not understood by the generator, please clarify: \u201c{sentence}\u201d"
-            )
+            open_questions.append(NOT_UNDERSTOOD_QUESTION.format(sentence=sentence))
+    open_questions = list(dict.fromkeys(open_questions))
     assumptions = [
         GENERATOR_NOTE,
         "Every endpoint requires authentication ("
         + ("an API key" if domain.auth_scheme == "api_key" else "a bearer token")
-        + ") and resolves the calling user; roles are recorded but not enforced.",
+        + ") and resolves the calling user; roles are enforced only where a role_required "
+        "rule says so.",
+        *domain.assumed,
         "Every table gets created_at/updated_at timestamps; "
         "lists are paginated and newest first by default.",
         "Money and measured quantities are exact decimals, never floating point.",
@@ -99,6 +146,7 @@ def build_requirements(
             Relation(source=r.source, target=r.target, kind=r.kind, description=r.description)
             for r in domain.relations
         ],
+        rules=rules,
         functional=frs,
         non_functional=nfrs,
         assumptions=assumptions,
@@ -111,8 +159,41 @@ def build_requirements(
     )
 
 
+NOT_UNDERSTOOD = (
+    "The builtin specialist could not find what this request is about: no sentence names "
+    "a record to keep (like 'Members book rooms' or 'A recipe has a title and steps'). "
+    "Say what the service stores, name the entities in front matter (entities: {recipe: "
+    "{fields: {title: string}}}), or run with --provider anthropic."
+)
+
+
+def _not_understood(
+    request: FeatureRequest, domain: Domain, feedback: tuple[str, ...]
+) -> RequirementsArtifact:
+    """No entity found: an artifact that builds nothing and says why (the requirements
+    gate reports it as an error, so an ``auto`` run stops for a person)."""
+    return RequirementsArtifact(
+        title=request.title,
+        summary=f"{request.title}: not understood by the builtin specialist; nothing planned.",
+        actors=[Actor(name=k, description=v) for k, v in domain.actors.items()],
+        entities=[],
+        functional=[],
+        non_functional=[],
+        assumptions=[
+            GENERATOR_NOTE,
+            *[f"Reviewer feedback considered (recorded by the generator): {c}" for c in feedback],
+        ],
+        open_questions=[
+            NOT_UNDERSTOOD,
+            *[NOT_UNDERSTOOD_QUESTION.format(sentence=s) for s in domain.sentences],
+        ],
+        out_of_scope=[],
+    )
+
+
 def _entity(ent: EntitySpec) -> Entity:
     return Entity(
+        source=ent.span or ent.source,
         name=ent.name,
         description=f"a {title_words(ent.name)}"
         + (f" (from: \u201c{shorten(ent.source, 100)}\u201d)" if ent.source else ""),
@@ -127,6 +208,7 @@ def _entity(ent: EntitySpec) -> Entity:
                 minimum=f.minimum,
                 maximum=f.maximum,
                 references=f.references,
+                source=f.source,
             )
             for f in ent.fields
         ],
@@ -286,11 +368,17 @@ class _Adder(Protocol):
         source: str = "",
         priority: str = "must",
         deferred: bool = False,
+        note: str = "",
     ) -> None: ...
 
 
-def _sentence_requirements(domain: Domain, sentence: str, used: set[str], add: _Adder) -> None:
-    """Rules stated in prose: planned when the generated service enforces them, else deferred."""
+def _sentence_requirements(
+    domain: Domain, sentence: str, used: set[str], add: _Adder, covered: bool = False
+) -> None:
+    """Rules stated in prose: planned when the generated service enforces them, else deferred.
+
+    ``covered``: the sentence's rules are already requirements of their own (see
+    ``understanding.emit``), so it needs no generic 'Rule:' deferral."""
     low = sentence.lower()
     mentioned = [e for e in domain.entities if re.search(rf"\b{title_words(e)}", low)]
     subject = title_words(mentioned[0]) if mentioned else "the service"
@@ -368,7 +456,7 @@ def _sentence_requirements(domain: Domain, sentence: str, used: set[str], add: _
             sentence,
             "should",
         )
-    guard = _capacity_guard(domain) if re.search(r"\boverbook", low) else None
+    guard = _capacity_guard(domain) if re.search(r"\boverbook", low) and not covered else None
     if guard is not None:
         parent, child, qty = guard
         path = "/v1/" + plural(child).replace("_", "-")
@@ -386,7 +474,9 @@ def _sentence_requirements(domain: Domain, sentence: str, used: set[str], add: _
             sentence,
         )
         return
-    if RULE_WORDS.search(low) and not _is_target(sentence):
+    if covered and sentence in used:
+        return
+    if RULE_WORDS.search(low) and not is_target(sentence):
         defines = any(sentence in (e.source, e.ownership_source) for e in domain.entities.values())
         clauses = _rule_clauses(sentence) if defines else []
         roles = [c for c in clauses if ROLE_RULE.search(c.lower())]
@@ -424,6 +514,17 @@ def _sentence_requirements(domain: Domain, sentence: str, used: set[str], add: _
             sentence,
             "should",
         )
+    elif sentence not in used and (ent := _adds_fields(domain, sentence)):
+        adder(
+            shorten(sentence, 70),
+            f"Served by the create endpoint of {title_words(ent)}: {sentence}",
+            [
+                f"POST /v1/{plural(ent).replace('_', '-')} stores the "
+                f"{title_words(ent)}'s fields this sentence names"
+            ],
+            sentence,
+            "should",
+        )
     elif (
         sentence not in used
         and mentioned
@@ -439,7 +540,7 @@ def _sentence_requirements(domain: Domain, sentence: str, used: set[str], add: _
             sentence,
             "should",
         )
-    elif sentence not in used and not _is_target(sentence) and mentioned:
+    elif sentence not in used and not is_target(sentence) and mentioned:
         adder(
             shorten(sentence, 70),
             f"Stated in the request: {sentence}",
@@ -447,6 +548,15 @@ def _sentence_requirements(domain: Domain, sentence: str, used: set[str], add: _
             sentence,
             deferred=True,
         )
+
+
+def _adds_fields(domain: Domain, sentence: str) -> str | None:
+    """The entity whose fields a sentence names ('A subscription has a status (…)')."""
+    low = sentence.lower()
+    for ent in domain.entities.values():
+        if any(f.source and f.source.lower() in low and len(f.source) > 3 for f in ent.fields):
+            return ent.name
+    return None
 
 
 UNSERVED_QUALIFIERS = re.compile(
@@ -525,134 +635,6 @@ def _rule_clauses(sentence: str) -> list[str]:
         if re.match(r"^(?:can|must|may)\b", rule):
             rule = f"{subject} {rule}"
         out.append(rule[0].upper() + rule[1:] if not out else rule)
-    return out
-
-
-def _is_target(sentence: str) -> bool:
-    return bool(
-        re.search(r"\d+\s*(ms|milliseconds|per second|per minute|%)|\d{1,3}(,\d{3})+", sentence)
-    )
-
-
-def _num(text: str) -> float:
-    return float(text.replace(",", ""))
-
-
-def _non_functional(domain: Domain) -> list[NonFunctionalRequirement]:
-    out: list[NonFunctionalRequirement] = []
-
-    def add(
-        category: str,
-        description: str,
-        metric: str,
-        comparator: str,
-        target: float,
-        unit: str,
-        source: str,
-    ) -> None:
-        out.append(
-            NonFunctionalRequirement.model_validate(
-                {
-                    "id": f"NFR-{len(out) + 1}",
-                    "category": category,
-                    "description": description,
-                    "metric": metric,
-                    "comparator": comparator,
-                    "target": target,
-                    "unit": unit,
-                    "source": source,
-                }
-            )
-        )
-
-    for s in domain.sentences:
-        low = s.lower()
-        subject = "the redirect path" if "redirect" in low else "list endpoints"
-        lat = re.search(
-            r"(?:under|below|within|less than)\s+(\d[\d,.]*)\s*(ms|milliseconds|s|seconds)\b", low
-        )
-        if lat:
-            pct = re.search(r"\bp?(9\d|50)(?:th)?\s*percentile|\bp(9\d|50)\b", low)
-            p = (pct.group(1) or pct.group(2)) if pct else "95"
-            value = _num(lat.group(1)) * (1000 if lat.group(2).startswith("s") else 1)
-            add(
-                "performance",
-                f"p{p} latency of {subject} under {value:g} ms",
-                f"p{p} latency of {subject}",
-                "<",
-                value,
-                "ms",
-                s,
-            )
-        for m in re.finditer(r"(\d[\d,]*)\s+(?:[a-z]+\s+)?per second", low):
-            add(
-                "scalability",
-                f"sustain {m.group(1)} requests per second on {subject}",
-                f"throughput of {subject}",
-                ">=",
-                _num(m.group(1)),
-                "rps",
-                s,
-            )
-        rate = re.search(
-            r"limited to (\d[\d,]*)\s+(?:[a-z]+\s+)?per (second|minute|hour)(?: per ([a-z ]+))?",
-            low,
-        )
-        if rate:
-            add(
-                "security",
-                f"rate limit of {rate.group(1)} per {rate.group(2)}"
-                + (f" per {rate.group(3)}" if rate.group(3) else ""),
-                f"rate limit: requests per {rate.group(2)} per {rate.group(3) or 'caller'}",
-                "<=",
-                _num(rate.group(1)),
-                f"requests/{rate.group(2)}",
-                s,
-            )
-        for m in re.finditer(r"(\d{1,3}(?:,\d{3})+|\d{4,})\s+([a-z]+)", low):
-            ent = domain.resolve(m.group(2))
-            if ent and "per" not in low[m.end() : m.end() + 5]:
-                add(
-                    "scalability",
-                    f"lists stay within the latency target with {m.group(1)} {m.group(2)} per user",
-                    f"{m.group(2)} per user while list p95 stays within target",
-                    ">=",
-                    _num(m.group(1)),
-                    "count",
-                    s,
-                )
-        av = re.search(r"(\d{2}(?:\.\d+)?)\s*%\s*(?:uptime|availability)", low)
-        if av:
-            add(
-                "availability",
-                f"availability of {av.group(1)}%",
-                "monthly availability",
-                ">=",
-                float(av.group(1)),
-                "%",
-                s,
-            )
-    if not any(n.metric.startswith("p") and "list" in n.metric for n in out):
-        add(
-            "performance",
-            "default target (the request states none for lists): list endpoints answer "
-            "quickly at the 95th percentile",
-            "p95 latency of list endpoints",
-            "<",
-            200.0,
-            "ms",
-            "",
-        )
-    add(
-        "availability",
-        "operations can probe liveness: GET /v1/health answers 200 while the database "
-        "is reachable (added by the builtin specialist; the request states no such target)",
-        "latency of GET /v1/health",
-        "<",
-        1000.0,
-        "ms",
-        "",
-    )
     return out
 
 

@@ -8,47 +8,53 @@ from __future__ import annotations
 
 import re
 
-_IRREGULAR_SINGULAR = {
-    "people": "person",
-    "children": "child",
+import lemminflect
+
+from featureline.providers.builtin.understanding import lexicon
+
+_IRREGULAR_PLURAL = {
+    "person": "people",
     "staff": "staff",
+    "equipment": "equipment",
     "data": "data",
+    "media": "media",
     "news": "news",
     "series": "series",
-    "status": "status",
-    "address": "address",
-    "notes": "notes",
+    "species": "species",
+    "feedback": "feedback",
+    "in": "ins",
+    "up": "ups",
 }
-_IRREGULAR_PLURAL = {v: k for k, v in _IRREGULAR_SINGULAR.items() if k != v}
-_IRREGULAR_PLURAL.update({"status": "statuses", "address": "addresses"})
 
 
 def sentences(text: str) -> list[str]:
-    """Split request text into sentences; headings and bullets become sentences of their own."""
-    lines = []
+    """Split request text into sentences; headings are dropped, and each bullet or numbered
+    item is a sentence of its own even without a full stop (prose lines are joined)."""
+    units: list[str] = []
+    prose: list[str] = []
     for raw in text.splitlines():
         line = raw.strip()
-        if not line or line.startswith("#"):
+        bullet = re.match(r"^(?:[-*+]|\d+[.)])\s+", line)
+        if not line or line.startswith("#") or bullet:
+            if prose:
+                units.append(" ".join(prose))
+                prose = []
+            if bullet:
+                units.append(line[bullet.end() :])
             continue
-        line = re.sub(r"^[-*+]\s+|^\d+[.)]\s+", "", line)
-        lines.append(line)
-    joined = " ".join(lines)
-    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])", joined)
-    return [p.strip() for p in parts if p.strip()]
+        prose.append(line)
+    if prose:
+        units.append(" ".join(prose))
+    out: list[str] = []
+    for unit in units:
+        parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])", unit)
+        out.extend(p.strip() for p in parts if p.strip())
+    return out
 
 
 def singular(word: str) -> str:
-    """Singular of a (lowercase) English noun; good enough for entity names."""
-    w = word.lower()
-    if w in _IRREGULAR_SINGULAR:
-        return _IRREGULAR_SINGULAR[w]
-    if w.endswith("ies") and len(w) > 4:
-        return w[:-3] + "y"
-    if w.endswith(("sses", "ches", "shes", "xes", "zes")):
-        return w[:-2]
-    if w.endswith("s") and not w.endswith(("ss", "us", "is")):
-        return w[:-1]
-    return w
+    """Singular of a (lowercase) English noun; irregular plurals come from the lexicon."""
+    return lexicon.singular(word)
 
 
 def plural(word: str) -> str:
@@ -56,13 +62,18 @@ def plural(word: str) -> str:
     head, _, last = word.rpartition("_")
     if last in _IRREGULAR_PLURAL:
         out = _IRREGULAR_PLURAL[last]
-    elif last.endswith("y") and len(last) > 1 and last[-2] not in "aeiou":
-        out = last[:-1] + "ies"
-    elif last.endswith(("s", "x", "z", "ch", "sh")):
-        out = last + "es"
     else:
-        out = last + "s"
+        forms = lemminflect.getInflection(last, "NNS") if last.isalpha() else ()
+        out = forms[0] if forms else _rule_plural(last)
     return f"{head}_{out}" if head else out
+
+
+def _rule_plural(last: str) -> str:
+    if last.endswith("y") and len(last) > 1 and last[-2] not in "aeiou":
+        return last[:-1] + "ies"
+    if last.endswith(("s", "x", "z", "ch", "sh")):
+        return last + "es"
+    return last + "s"
 
 
 def snake(phrase: str) -> str:

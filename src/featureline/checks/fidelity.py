@@ -1,0 +1,490 @@
+"""Fidelity to the request: what the requirements say is what the request asked, whoever
+wrote them (the builtin or Claude).
+
+At the requirements gate:
+- ``fidelity.subject``: the requirements name at least one entity (else nothing would be
+  built, and the gate says how to proceed);
+- ``fidelity.sentences``: every sentence of the request is cited by a requirement, a
+  target, a rule, an open question or an out-of-scope entry;
+- ``fidelity.grounding``: entities, and the quotes of fields, rules and requirements, come
+  from the request (an invented entity or quote is an error);
+- ``fidelity.nouns``: every noun phrase a planned requirement's sentence acts on is an
+  entity, a field or a role;
+- ``fidelity.enums``: values listed for a field ("a status (draft, sent, paid)") are the
+  values of an enum;
+- ``fidelity.ranges``: "from 1 to 5" / "between 0 and 100" bound a field or a range rule;
+- ``fidelity.rules``: "cannot be double-booked", "one per", "at most one", "never
+  overbooked" are rules.
+
+At the API spec gate:
+- ``fidelity.operations``: a planned requirement is served by an operation that does what
+  its verb says (create, list, filter, search, sort, aggregate, transition, …).
+
+Wording is compared by lemmas (``checks.wording``), so a faithful paraphrase passes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from featureline.artifacts import ApiSpecArtifact, RequirementsArtifact
+from featureline.artifacts.api_spec import Endpoint
+from featureline.checks.base import CheckContext, Finding, check, finding, not_compared
+from featureline.checks.wording import WORD, content, covers, grounded, lemma, stem, within
+from featureline.providers.builtin.text import sentences
+from featureline.providers.builtin.understanding.lexicon import (
+    ACTION_VERBS,
+    NOMINALISATIONS,
+    NOT_ENTITIES,
+    verb_lemma,
+)
+from featureline.providers.builtin.understanding.phrases import (
+    DETERMINERS,
+    PORTIONS,
+    noun_phrase,
+    tokens,
+)
+
+HOW_TO_PROCEED = (
+    "name what the service stores in the request (e.g. 'A recipe has a title and steps'), "
+    "give front-matter hints (entities: {recipe: {fields: {title: string}}}), or run with "
+    "--provider anthropic"
+)
+
+
+def _short(text: str, limit: int = 90) -> str:
+    one = " ".join(text.split())
+    return one if len(one) <= limit else one[: limit - 1] + "\u2026"
+
+
+def _citations(req: RequirementsArtifact) -> list[str]:
+    out = [f"{f.source} {f.description}" if f.source else f.description for f in req.functional]
+    out += [f"{n.source} {n.description}" for n in req.non_functional]
+    out += [f"{r.source} {r.description}" for r in req.rules]
+    out += list(req.open_questions) + list(req.out_of_scope)
+    return out
+
+
+@check("requirements", "fidelity.subject")
+def names_a_subject(artifact: RequirementsArtifact, context: CheckContext) -> list[Finding]:
+    if artifact.entities:
+        return []
+    return [
+        finding(
+            "fidelity.subject",
+            "entities",
+            "the requirements name no entity, so nothing would be built: the specialist could "
+            f"not find what the request is about; {HOW_TO_PROCEED}",
+        )
+    ]
+
+
+@check("requirements", "fidelity.sentences")
+def every_sentence_cited(artifact: RequirementsArtifact, context: CheckContext) -> list[Finding]:
+    cites = _citations(artifact)
+    out = []
+    for n, sentence in enumerate(sentences(context.request.text), start=1):
+        if not content(sentence) or any(covers(c, sentence) for c in cites):
+            continue
+        out.append(
+            finding(
+                "fidelity.sentences",
+                f"request sentence {n}",
+                f"\u201c{_short(sentence)}\u201d is cited by no requirement, target, rule, open "
+                "question or out-of-scope entry",
+            )
+        )
+    return out
+
+
+def _request_words(context: CheckContext) -> tuple[set[str], set[str]]:
+    text = context.request.text + " " + " ".join(_hint_words(context.request.hints))
+    lemmas_ = set(content(text))
+    return lemmas_, {stem(w) for w in lemmas_}
+
+
+def _hint_words(value: object) -> Iterable[str]:
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield str(k)
+            yield from _hint_words(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _hint_words(v)
+    elif isinstance(value, str):
+        yield value
+
+
+@check("requirements", "fidelity.grounding")
+def elements_grounded(artifact: RequirementsArtifact, context: CheckContext) -> list[Finding]:
+    words, stems = _request_words(context)
+    out: list[Finding] = []
+    name = "fidelity.grounding"
+    for ent in artifact.entities:
+        if grounded(ent.name, words, stems) or (ent.source and grounded(ent.source, words, stems)):
+            continue
+        out.append(
+            finding(
+                name,
+                f"entities.{ent.name}",
+                f"entity {ent.name!r} is not grounded in the request"
+                + (
+                    f" (its source \u201c{_short(ent.source, 60)}\u201d is not there)"
+                    if ent.source
+                    else ""
+                )
+                + ": remove it or quote the words it comes from",
+            )
+        )
+    quoted: list[tuple[str, str]] = []
+    for ent in artifact.entities:
+        quoted += [(f"entities.{ent.name}.{f.name}", f.source) for f in ent.fields if f.source]
+    quoted += [(f"rules.{r.id}", r.source) for r in artifact.rules if r.source]
+    quoted += [(f.id, f.source) for f in artifact.functional if f.source]
+    quoted += [(n.id, n.source) for n in artifact.non_functional if n.source]
+    for where, source in quoted:
+        if source.strip().lower() == "front matter hint" or grounded(source, words, stems):
+            continue
+        out.append(
+            finding(
+                name, where, f"cites \u201c{_short(source, 60)}\u201d, which is not in the request"
+            )
+        )
+    return out
+
+
+def _modelled_words(req: RequirementsArtifact) -> set[str]:
+    """Lemmas a noun phrase may name: entity and field names, roles, enum values."""
+    names: list[str] = [a.name for a in req.actors]
+    for ent in req.entities:
+        names.append(ent.name)
+        names += [f.name for f in ent.fields]
+        names += [v for f in ent.fields for v in f.enum_values]
+        if ent.source:
+            names.append(ent.source)
+    for r in req.rules:
+        names += r.fields + r.scope + r.roles
+    return {w for n in names for w in content(n)}
+
+
+#: verbs too vague to say which record they act on ('organise work', 'run script')
+VAGUE_VERBS = frozenset(
+    [
+        "organise",
+        "organize",
+        "manage",
+        "run",
+        "take",
+        "make",
+        "plan",
+        "hand",
+        "set",
+        "issue",
+        "offer",
+        "lend",
+        "keep",
+    ]
+)
+NEGATIONS = frozenset({"never", "not", "cannot", "no", "nobody", "without"})
+
+
+def _objects(sentence: str) -> list[str]:
+    """The noun phrases a sentence's action verbs act on ('book meeting rooms' -> rooms);
+    a verb used as an adjective ('a published flag') or negated ('never run script') acts
+    on nothing."""
+    toks = tokens(sentence)
+    out: list[str] = []
+    for i, tok in enumerate(toks):
+        verb = verb_lemma(tok)
+        if verb is None or i == 0 or (verb not in ACTION_VERBS and verb not in NOMINALISATIONS):
+            continue
+        if verb in VAGUE_VERBS or toks[i - 1] in DETERMINERS:
+            continue
+        if NEGATIONS & set(toks[max(0, i - 4) : i]):
+            continue
+        j = i + 1
+        while j < len(toks) and toks[j] in {"for", "to", "in", "on", "up", "through"}:
+            j += 1
+        np = noun_phrase(toks, j)
+        if np is None or np.words[-1] in PORTIONS or np.head in NOT_ENTITIES:
+            continue
+        if np.determiner == "the" and not np.plural:
+            continue  # 'the newsletter': one thing, not a collection
+        if np.is_person or len(np.head) < 2:
+            continue
+        out.append(np.span)
+    return out
+
+
+@check("requirements", "fidelity.nouns")
+def acted_on_nouns_modelled(artifact: RequirementsArtifact, context: CheckContext) -> list[Finding]:
+    modelled = _modelled_words(artifact)
+    stems = {stem(w) for w in modelled}
+    planned = [f for f in artifact.functional if f.status == "planned" and f.source]
+    visible = [f.source for f in artifact.functional if f.status == "deferred" and f.source]
+    visible += list(artifact.open_questions) + list(artifact.out_of_scope)
+    out = []
+    for n, sentence in enumerate(sentences(context.request.text), start=1):
+        if not any(covers(f.source, sentence) for f in planned):
+            continue
+        if any(covers(v, sentence) for v in visible):
+            continue  # partly deferred: what it does not model is said
+        for phrase in _objects(sentence):
+            head = lemma(WORD.findall(phrase)[-1])
+            if head in modelled or stem(head) in stems:
+                continue
+            out.append(
+                finding(
+                    "fidelity.nouns",
+                    f"request sentence {n}",
+                    f"\u201c{_short(sentence, 70)}\u201d acts on \u201c{phrase}\u201d, which is "
+                    "neither an entity, a field nor a role: model it or defer the requirement",
+                )
+            )
+    return out
+
+
+VALUE_LIST = re.compile(r"\b([a-z]+(?:[ -][a-z]+)?)\s*\(([^()]*?(?:,|\bor\b)[^()]*)\)")
+CHAIN = re.compile(r"\b([a-z]+(?:[ -][a-z]+)?(?:\s*(?:->|\u2192)\s*[a-z]+(?:[ -][a-z]+)?)+)")
+
+
+def _norm_value(v: str) -> str:
+    return "_".join(WORD.findall(v.lower()))
+
+
+def _listed_values(text: str) -> list[tuple[str, list[str]]]:
+    """(what, values) for 'a status (pending, active)' and 'open -> in progress -> closed'."""
+    out = []
+    for m in VALUE_LIST.finditer(text.lower()):
+        noun = m.group(1).split()[-1]
+        if lemma(noun) != noun or (noun.endswith("s") and not noun.endswith("ss")):
+            continue  # a plural noun: 'line items (description, quantity)' is a collection
+        values = [_norm_value(v) for v in re.split(r",|\bor\b|\band\b", m.group(2))]
+        values = [v for v in values if v and not re.match(r"^(?:an?|the)_", v)]
+        if len(values) >= 2 and all(len(v.split("_")) <= 3 for v in values):
+            out.append((m.group(1), values))
+    for m in CHAIN.finditer(text.lower()):
+        values = [_norm_value(v) for v in re.split(r"->|\u2192", m.group(1))]
+        if len(values) >= 2:
+            out.append(("lifecycle", values))
+    return out
+
+
+@check("requirements", "fidelity.enums")
+def listed_values_are_enums(artifact: RequirementsArtifact, context: CheckContext) -> list[Finding]:
+    enum_values = {
+        _norm_value(v) for e in artifact.entities for f in e.fields for v in f.enum_values
+    }
+    enum_values |= {_norm_value(v) for r in artifact.rules for v in r.values}
+    field_names = {_norm_value(f.name) for e in artifact.entities for f in e.fields}
+    out = []
+    for what, values in _listed_values(context.request.text):
+        known = [v for v in values if v in enum_values or v in field_names]
+        if len(known) * 2 >= len(values):
+            continue
+        out.append(
+            finding(
+                "fidelity.enums",
+                "request",
+                f"the request lists {', '.join(values)} for {what}, but no field is an enum "
+                "of these values",
+            )
+        )
+    return out
+
+
+RANGE = re.compile(
+    r"\b(?:from|between)\s+(-?\d+(?:\.\d+)?)\s+(?:to|and)\s+(-?\d+(?:\.\d+)?)\b(?!\s*(?:ms|millis|"
+    r"seconds?|s\b|%|percent|requests|rps|per\b))"
+)
+
+
+@check("requirements", "fidelity.ranges")
+def ranges_constrain(artifact: RequirementsArtifact, context: CheckContext) -> list[Finding]:
+    bounds = {
+        (f.minimum, f.maximum)
+        for e in artifact.entities
+        for f in e.fields
+        if f.minimum is not None and f.maximum is not None
+    }
+    for r in artifact.rules:
+        if r.kind == "range" and len(r.values) == 2:
+            try:
+                bounds.add((float(r.values[0]), float(r.values[1])))
+            except ValueError:
+                continue
+    out = []
+    for m in RANGE.finditer(context.request.text.lower()):
+        low, high = float(m.group(1)), float(m.group(2))
+        if (low, high) in bounds:
+            continue
+        out.append(
+            finding(
+                "fidelity.ranges",
+                "request",
+                f"\u201c{m.group(0)}\u201d bounds no field: add minimum {low:g} and maximum "
+                f"{high:g} (or a range rule)",
+            )
+        )
+    return out
+
+
+RULE_PHRASES: tuple[tuple[re.Pattern[str], frozenset[str], str], ...] = (
+    (
+        re.compile(r"double[- ]book|\boverlap"),
+        frozenset({"no_overlap"}),
+        "a no-overlap rule",
+    ),
+    (
+        re.compile(
+            r"\bone\s+[a-z-]+\s+per\b|\bonce per\b|\bonly once\b|\bat most once\b|"
+            r"\bunique\s+(?:per|within|for each)\b"
+        ),
+        frozenset({"unique", "one_active"}),
+        "a uniqueness rule",
+    ),
+    (
+        re.compile(r"\bat most one\b"),
+        frozenset({"unique", "one_active", "capacity"}),
+        "an at-most-one rule",
+    ),
+    (
+        re.compile(r"\boverbook|\bnever\s+(?:have|has|take|takes|sell|sells)\s+more\b|\bexceed"),
+        frozenset({"capacity"}),
+        "a capacity rule",
+    ),
+)
+
+
+@check("requirements", "fidelity.rules")
+def rule_phrases_are_rules(artifact: RequirementsArtifact, context: CheckContext) -> list[Finding]:
+    out = []
+    for n, sentence in enumerate(sentences(context.request.text), start=1):
+        low = sentence.lower()
+        for pattern, kinds, what in RULE_PHRASES:
+            if not pattern.search(low):
+                continue
+            cited = [
+                r
+                for r in artifact.rules
+                if r.source and (covers(r.source, sentence) or within(r.source, sentence))
+            ]
+            if any(r.kind in kinds or r.kind == "other" for r in cited):
+                continue
+            if not cited and any(r.kind in kinds and not r.source for r in artifact.rules):
+                continue  # a rule of that kind that cites nothing: accepted
+            if "capacity" in kinds and _planned_overbook(artifact, sentence):
+                continue
+            out.append(
+                finding(
+                    "fidelity.rules",
+                    f"request sentence {n}",
+                    f"\u201c{_short(sentence, 70)}\u201d states {what}, but no rule of kind "
+                    f"{' or '.join(sorted(kinds))} (or 'other', deferred) cites it",
+                )
+            )
+    return out
+
+
+def _planned_overbook(req: RequirementsArtifact, sentence: str) -> bool:
+    """Requirements written before rules existed carry capacity as a 'Never overbook' FR."""
+    return any(
+        f.title.lower().startswith("never overbook") and covers(f.source, sentence)
+        for f in req.functional
+    )
+
+
+PAGING = {"limit", "offset", "page", "page_size", "per_page", "cursor"}
+SORT_PARAMS = {"sort", "order", "order_by", "sort_by", "orderby"}
+SEARCH_PARAMS = {"q", "query", "search", "text", "term"}
+VERBS: dict[str, str] = {
+    "create": "create", "add": "create", "record": "create", "submit": "create",
+    "post": "create", "register": "create", "book": "create", "store": "create",
+    "save": "create", "log": "create", "publish": "create", "upload": "create",
+    "list": "list", "browse": "list", "view": "list", "see": "list",
+    "get": "get", "read": "get", "fetch": "get",
+    "filter": "filter", "search": "search", "find": "search", "sort": "sort", "order": "sort",
+    "aggregate": "aggregate", "count": "aggregate", "total": "aggregate",
+    "sum": "aggregate", "average": "aggregate", "report": "aggregate",
+    "update": "update", "edit": "update", "change": "update", "rename": "update",
+    "delete": "delete", "remove": "delete", "archive": "update",
+    "move": "transition", "approve": "transition", "reject": "transition",
+    "moderate": "transition", "cancel": "transition", "close": "transition",
+    "confirm": "transition", "transition": "transition", "disable": "transition",
+    "enable": "transition", "accept": "transition",
+}  # fmt: skip
+
+
+def _params(api: ApiSpecArtifact, endpoint: Endpoint) -> set[str]:
+    item = (api.openapi.get("paths") or {}).get(endpoint.path) or {}
+    op = item.get(endpoint.method.lower()) if isinstance(item, dict) else None
+    params = []
+    for p in (item.get("parameters") or []) + ((op or {}).get("parameters") or []):
+        if isinstance(p, dict) and p.get("in") == "query":
+            params.append(str(p.get("name", "")).lower())
+    return set(params)
+
+
+def _serves(api: ApiSpecArtifact, verb: str, endpoints: list[Endpoint]) -> bool:
+    for e in endpoints:
+        item_path = e.path.rstrip("/").endswith("}")
+        params = _params(api, e)
+        if verb == "create" and e.method == "POST":
+            return True
+        if verb in {"list", "aggregate"} and e.method == "GET":
+            return True
+        if verb == "get" and e.method == "GET" and item_path:
+            return True
+        if verb == "filter" and e.method == "GET" and params - PAGING - SORT_PARAMS:
+            return True
+        if verb == "search" and e.method == "GET" and params & SEARCH_PARAMS:
+            return True
+        if verb == "sort" and e.method == "GET" and params & SORT_PARAMS:
+            return True
+        if verb == "update" and e.method in {"PATCH", "PUT"}:
+            return True
+        if verb == "delete" and e.method == "DELETE":
+            return True
+        if verb == "transition" and (
+            e.method in {"PATCH", "PUT"} or (e.method == "POST" and not e.path.endswith("s"))
+        ):
+            return True
+    return False
+
+
+@check("api_spec", "fidelity.operations")
+def planned_verbs_served(artifact: ApiSpecArtifact, context: CheckContext) -> list[Finding]:
+    req = context.find(RequirementsArtifact)
+    if req is None:
+        return not_compared(
+            "fidelity.operations", "endpoints", "requirements", "the operations' verbs"
+        )
+    out = []
+    for fr in req.functional:
+        if fr.status != "planned":
+            continue
+        first = WORD.findall(fr.title.lower())[:1]
+        verb = VERBS.get(lemma(first[0])) if first else None
+        if verb is None:
+            continue
+        serving = [e for e in artifact.endpoints if fr.id in e.requirement_ids]
+        if not serving:
+            out.append(
+                finding(
+                    "fidelity.operations",
+                    fr.id,
+                    f"planned \u201c{_short(fr.title, 60)}\u201d is served by no operation",
+                )
+            )
+        elif not _serves(artifact, verb, serving):
+            ops = ", ".join(f"{e.method} {e.path}" for e in serving)
+            out.append(
+                finding(
+                    "fidelity.operations",
+                    fr.id,
+                    f"planned \u201c{_short(fr.title, 60)}\u201d needs an operation that can "
+                    f"{verb}, but is served only by {ops}",
+                )
+            )
+    return out

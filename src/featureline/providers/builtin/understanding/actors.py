@@ -1,0 +1,93 @@
+"""Who uses the service: the people that sentences have act ("Recruiters move …").
+
+A role is the subject of an active clause whose head noun names a person ("team members",
+"sales reps", "pet owners"), or a person named in 'only X can …'. 'Anyone with an API key'
+is an API client. Names are the head noun, singular ("team members" -> member).
+"""
+
+from __future__ import annotations
+
+import re
+
+from featureline.providers.builtin.understanding.lexicon import (
+    FUNCTION_WORDS,
+    is_person,
+    lemmas,
+    singular,
+)
+
+DESCRIPTIONS: dict[str, str] = {
+    "user": "a signed-in person using the service",
+    "api_client": "a caller authenticated with an API key",
+}
+ALIASES = {"administrator": "admin", "organizer": "organiser", "people": "person"}
+
+
+def _role(word: str) -> str:
+    w = singular(word.lower())
+    return ALIASES.get(w, w)
+
+
+def find_actors(sentences: list[str], text: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+
+    def add(word: str) -> None:
+        name = _role(word)
+        if name not in found and len(name) > 1:
+            article = "an" if name[0] in "aeiou" else "a"
+            found[name] = DESCRIPTIONS.get(
+                name, f"{article} {name.replace('_', ' ')} of the service"
+            )
+
+    for sentence in sentences:
+        for clause in re.split(r";|,\s+(?:and|but)\s+|\.\s", sentence):
+            words = re.findall(r"[a-z]+(?:-[a-z]+)?", clause.lower())
+            _subject_role(words, add)
+        for m in re.finditer(r"\bonly\s+(?:the\s+)?([a-z]+)s?\s+(?:can|may)\b", sentence.lower()):
+            if is_person(m.group(1)):
+                add(m.group(1))
+    lowered = text.lower()
+    if "api key" in lowered:
+        found.setdefault("api_client", DESCRIPTIONS["api_client"])
+    if ("signed-in" in lowered or "signed in" in lowered) and not found:
+        found.setdefault("user", DESCRIPTIONS["user"])
+    return dict(sorted(found.items()))
+
+
+def _subject_role(words: list[str], add: object) -> None:
+    """The person heading a clause's subject, when a verb (or modal) follows it."""
+    i = 0
+    while i < len(words) and words[i] in {
+        "a",
+        "an",
+        "the",
+        "each",
+        "every",
+        "only",
+        "other",
+        "all",
+        "any",
+    }:
+        i += 1
+    j = i
+    while j < len(words) and j - i < 3 and words[j] not in FUNCTION_WORDS:
+        found = lemmas(words[j])
+        if found and "NOUN" not in found:
+            break
+        following = words[j + 1] if j + 1 < len(words) else ""
+        if (
+            j > i
+            and "VERB" in found
+            and is_person(words[j - 1])
+            and following not in {"has", "have", "is", "are", "can", "may", "must"}
+        ):
+            break  # "Editors list subscriptions": the verb after a person ends the subject
+        j += 1
+    if j == i or j >= len(words):
+        return
+    head = words[j - 1]
+    nxt = words[j]
+    verbish = nxt in {"can", "may", "must", "should", "will", "need", "needs", "only", "also"}
+    verbish = verbish or "VERB" in lemmas(nxt)
+    if verbish and is_person(head) and callable(add):
+        add(head)
