@@ -18,8 +18,11 @@ CHECK = "implementation.conformance"
 
 @dataclass(frozen=True)
 class FuzzBounds:
+    """Examples per operation and phase; the wall-time backstop (the run normally ends after
+    one fuzzing cycle over every operation, well before it)."""
+
     max_examples: int = 8
-    max_seconds: int = 5
+    max_seconds: int = 20
     seed: int = 1
 
 

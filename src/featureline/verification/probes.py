@@ -76,8 +76,11 @@ def probe_plan(
 ) -> dict[str, Any]:
     """Everything the probe runner needs, as JSON-ready data."""
     operations = []
+    listed = {operation_kind(e.method, e.path) for e in api.endpoints}
     for endpoint in api.endpoints:
         kind, collection = operation_kind(endpoint.method, endpoint.path)
+        if kind == "create" and "{" in collection and ("list", collection) not in listed:
+            kind = "other"  # POST /v1/loans/{id}/return: an action, not a nested collection
         operations.append(
             {
                 "method": endpoint.method,
