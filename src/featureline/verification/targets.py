@@ -131,8 +131,13 @@ def judge_targets(
             selected = [
                 r for r in results if any(result_matches(r.endpoint, m, p) for m, p in wanted)
             ]
-        labels = [f"{m} {p}" for m, p in wanted] if wanted else []
+        labels = [
+            f"{m} {p}"
+            for m, p in wanted or []
+            if any(result_matches(r.endpoint, m, p) for r in selected)
+        ]
         if not selected:
+            labels = [f"{m} {p}" for m, p in wanted or []]
             measured = sorted({r.endpoint for r in results}) or ["nothing"]
             judged.append(
                 _not_measured(
