@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from featureline.cli import commands_inspect, commands_run
+from featureline.cli import commands_inspect, commands_run, commands_up
 from featureline.cli.context import CliState
 from featureline.errors import FeaturelineError
 from featureline.logging import configure_logging
@@ -73,6 +73,7 @@ def main_options(
 
 commands_run.register(app)
 commands_inspect.register(app)
+commands_up.register(app)
 
 
 def main() -> None:
