@@ -29,6 +29,8 @@ DEFECTS = (
     "filter_ignored",  # GET /v1/notes ignores ?tag=
     "no_ownership",  # any signed-in user reads, changes and deletes any note
     "admin_open",  # GET /v1/stats (admin only) answers everyone
+    "partial_allow",  # 405 lists only one route's methods in Allow (Starlette's default)
+    "unbounded_id",  # a note id beyond SQLite's integers reaches the database: 500
 )
 
 APP = r'''
@@ -49,6 +51,8 @@ UNDOCUMENTED_STATUS = False
 FILTER_IGNORED = False
 NO_OWNERSHIP = False
 ADMIN_OPEN = False
+PARTIAL_ALLOW = False
+UNBOUNDED_ID = False
 
 DB = "notes.db"
 MAX_ID = 2**31 - 1
@@ -143,7 +147,7 @@ async def http_error(request: Request, exc: StarletteHTTPException) -> JSONRespo
     if exc.status_code == 400:  # FastAPI's own answer to a body that is not JSON
         return problem(422, "the body is not valid JSON")
     response = problem(exc.status_code, str(exc.detail))
-    if exc.status_code == 405:  # every method the path serves, not only one route's
+    if exc.status_code == 405 and not PARTIAL_ALLOW:  # every method of the path, not one route's
         methods = {
             m
             for route in app.routes
@@ -179,7 +183,7 @@ def note(row: sqlite3.Row) -> Note:
     return Note(id=row["id"], title=row["title"], tag=row["tag"], owner_id=row["owner_id"])
 
 
-NoteId = Annotated[int, Path(ge=1, le=MAX_ID)]
+NoteId = Annotated[int, Path(ge=1)] if UNBOUNDED_ID else Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 @app.post("/v1/notes", status_code=201, response_model=Note, operation_id="create_note",

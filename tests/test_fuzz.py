@@ -71,3 +71,25 @@ def test_a_server_error_and_an_undocumented_status_are_caught_and_reproducible()
     assert server_errors, errors
     assert all("reproduce: curl" in f.message for f in errors)
     assert all("(500)" in f.message for f in server_errors)
+
+
+@pytest.mark.slow
+def test_robustness_probes_catch_big_ids_and_a_partial_allow_without_fuzzing() -> None:
+    from featureline.verification.behaviour import verify_behaviour
+
+    with Sandbox() as sandbox:
+        verification = verify_behaviour(
+            fx.implementation("unbounded_id", "partial_allow"),
+            fx.api_spec(),
+            fx.requirements(),
+            sandbox,
+            "robust/impl/1",
+            fuzz=False,
+        )
+    errors = conformance_errors(verification.findings)
+    messages = {(f.location, f.message.split(":", 1)[0]) for f in errors}
+    assert ("GET /v1/notes/{note_id}", "robustness probe as user") in messages
+    big = next(f for f in errors if f.location == "GET /v1/notes/{note_id}")
+    assert "got 500" in big.message and "note_id=9223372036854775808" in big.message
+    allow = [f for f in errors if "Allow lists" in f.message]
+    assert {f.location for f in allow} == {"PUT /v1/notes", "PUT /v1/notes/{note_id}"}

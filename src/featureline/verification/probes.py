@@ -19,6 +19,10 @@ from featureline.checks.naming import same_thing
 from featureline.verification.service import DemoUser
 
 CHECK = "implementation.security"
+# Deterministic conformance probes (huge integers, a body that is not UTF-8 JSON, an
+# undeclared method's 405 and Allow, an unknown route's 404): inputs one bounded fuzzing
+# cycle may not reach.
+ROBUSTNESS = "implementation.conformance"
 _PARAM = re.compile(r"/\{[^}/]+\}$")
 
 
@@ -111,7 +115,7 @@ def probe_findings(report: list[dict[str, Any]]) -> list[Finding]:
         if isinstance(violation, dict):
             findings.append(
                 finding(
-                    CHECK,
+                    ROBUSTNESS if violation.get("probe") == "robustness" else CHECK,
                     str(violation.get("operation", "?")),
                     f"{violation.get('probe')} probe as {violation.get('user')}: expected "
                     f"{violation.get('expected')}, got {violation.get('status')}: "

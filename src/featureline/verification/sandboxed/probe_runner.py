@@ -6,7 +6,9 @@ the auth header. This script creates one row of every resource as its owner, the
 no token / a bad token → 401 on every non-public operation; a second user reads, lists,
 updates and deletes the owner's row (must fail unless the plan marks that shared); users
 without a required role → 403; injection payloads in every string parameter → no 5xx and
-no foreign rows. Prints one JSON line per violation and a final ``{"summary": ...}``.
+no foreign rows; huge integers, a body that is not UTF-8 JSON, an undeclared method and an
+unknown route → a documented 4xx (405 with the full Allow, 404), never a 5xx.
+Prints one JSON line per violation and a final ``{"summary": ...}``.
 """
 
 import json
@@ -72,17 +74,19 @@ class Probe:
         self.count += 1
         url = path or self.fill(op["path"], op.get("collection", ""))
         send_body = body if body is not None else self.body_for(op)
-        try:
-            return self.client.request(
-                op["method"],
-                url,
-                headers=self.headers(user, token),
-                params=params,
-                json=send_body if op["method"] in ("POST", "PUT", "PATCH") else None,
-            )
-        except httpx.HTTPError as exc:
-            self.notes.append(f"{op['method']} {url}: {type(exc).__name__}: {exc}")
-            return None
+        for attempt in (1, 2):  # a server may drop a kept-alive connection after a 500
+            try:
+                return self.client.request(
+                    op["method"],
+                    url,
+                    headers=self.headers(user, token),
+                    params=params,
+                    json=send_body if op["method"] in ("POST", "PUT", "PATCH") else None,
+                )
+            except httpx.HTTPError as exc:
+                if attempt == 2:
+                    self.notes.append(f"{op['method']} {url}: {type(exc).__name__}: {exc}")
+        return None
 
     def violate(
         self, probe: str, op: dict[str, Any], user: Any, status: Any, expected: str, detail: str
@@ -507,8 +511,127 @@ class Probe:
                             )
                             break
 
+    # -- robustness: the inputs fuzzing may not reach in one bounded cycle -------------
+
+    def documented(self, op: dict[str, Any], status: int) -> tuple[bool, list[str]]:
+        """Whether ``status`` is documented for the operation, and its media types."""
+        responses = self.operation_spec(op).get("responses", {})
+        if not isinstance(responses, dict) or not responses:
+            return True, []
+        entry = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX")
+        if entry is None:
+            entry = responses.get("default")
+        if entry is None:
+            return False, []
+        content = self.resolve(entry).get("content", {})
+        return True, list(content) if isinstance(content, dict) else []
+
+    def expect_documented(
+        self, probe: str, op: dict[str, Any], response: httpx.Response | None, sent: str
+    ) -> bool:
+        """Record a violation unless the answer is a documented non-5xx; True if recorded."""
+        if response is None:
+            return False
+        before = len(self.violations)
+        status = response.status_code
+        known, media = self.documented(op, status)
+        kind = response.headers.get("content-type", "").split(";")[0].strip()
+        if status >= 500:
+            self.violate(
+                probe, op, "user", status, "a documented 4xx", f"{sent}: {response.text[:150]}"
+            )
+        elif not known:
+            self.violate(
+                probe, op, "user", status, "a documented status", f"{sent}: undocumented {status}"
+            )
+        elif media and kind and kind not in media:
+            self.violate(
+                probe, op, "user", status, f"content type {', '.join(media)}", f"{sent}: {kind}"
+            )
+        return len(self.violations) > before
+
+    def robustness(self) -> None:
+        user = self.users[0] if self.users else None
+        huge = [2**63, -(2**63) - 1, 10**30]
+        for op in self.plan["operations"]:
+            for param in self.params_of(op, "path") + self.params_of(op, "query"):
+                schema = self.resolve(param.get("schema", {}))
+                if schema.get("type") != "integer":
+                    continue
+                for number in huge:
+                    if param.get("in") == "path":
+                        raw = op["path"].replace("{" + param["name"] + "}", str(number))
+                        response = self.call(op, user, path=self.fill(raw, op["collection"]))
+                    else:
+                        response = self.call(op, user, params={param["name"]: number})
+                    sent = f"{param['name']}={number}"
+                    if self.expect_documented("robustness", op, response, sent):
+                        break  # one finding per parameter is enough to act on
+            if op["method"] in ("POST", "PUT", "PATCH") and self.operation_spec(op).get(
+                "requestBody"
+            ):
+                self.count += 1
+                url = self.fill(op["path"], op["collection"])
+                try:
+                    response = self.client.request(
+                        op["method"],
+                        url,
+                        headers={**self.headers(user), "content-type": "application/json"},
+                        content=b"\xff\xfe{not json",
+                    )
+                except httpx.HTTPError:
+                    response = None
+                self.expect_documented("robustness", op, response, "a body that is not UTF-8 JSON")
+        self.method_not_allowed(user)
+
+    def method_not_allowed(self, user: dict[str, Any] | None) -> None:
+        paths: dict[str, list[dict[str, Any]]] = {}
+        for op in self.plan["operations"]:
+            paths.setdefault(op["path"], []).append(op)
+        for path, ops in paths.items():
+            declared = {op["method"] for op in ops}
+            spare = (
+                next(m for m in ("PUT", "PATCH", "DELETE", "POST", "GET") if m not in declared)
+                if len(declared) < 5
+                else None
+            )
+            if spare is None:
+                continue
+            probe_op = {**ops[0], "method": spare}
+            response = self.call(probe_op, user, body={})
+            if response is None:
+                continue
+            allow = {
+                m.strip().upper() for m in response.headers.get("allow", "").split(",") if m.strip()
+            }
+            if response.status_code != 405:
+                self.violate(
+                    "robustness",
+                    probe_op,
+                    "user",
+                    response.status_code,
+                    "405",
+                    f"undeclared method {spare} on {path}",
+                )
+            elif not declared <= allow:
+                self.violate(
+                    "robustness",
+                    probe_op,
+                    "user",
+                    405,
+                    f"Allow: {', '.join(sorted(declared))}",
+                    f"Allow lists {', '.join(sorted(allow)) or 'nothing'}",
+                )
+        unknown = {"method": "GET", "path": "/featureline-no-such-route", "collection": ""}
+        response = self.call(unknown, user)
+        if response is not None and response.status_code != 404:
+            self.violate(
+                "robustness", unknown, "user", response.status_code, "404", "an unknown route"
+            )
+
     def run(self) -> None:
         self.setup()
+        self.robustness()
         self.auth()
         self.roles()
         self.injection()
