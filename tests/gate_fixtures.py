@@ -31,6 +31,7 @@ DEFECTS = (
     "admin_open",  # GET /v1/stats (admin only) answers everyone
     "partial_allow",  # 405 lists only one route's methods in Allow (Starlette's default)
     "unbounded_id",  # a note id beyond SQLite's integers reaches the database: 500
+    "admin_refused",  # GET /v1/stats refuses its own role too (a gate that only counts 403s passes it)
 )
 
 APP = r'''
@@ -53,6 +54,7 @@ NO_OWNERSHIP = False
 ADMIN_OPEN = False
 PARTIAL_ALLOW = False
 UNBOUNDED_ID = False
+ADMIN_REFUSED = False
 
 DB = "notes.db"
 MAX_ID = 2**31 - 1
@@ -242,7 +244,7 @@ def delete_note(note_id: NoteId, who: Caller = Depends(caller), conn: sqlite3.Co
 @app.get("/v1/stats", response_model=Stats, operation_id="get_stats",
          responses={k: ERRORS[k] for k in (401, 403)})
 def stats(who: Caller = Depends(caller), conn: sqlite3.Connection = Depends(db)) -> Any:
-    if who.role != "admin" and not ADMIN_OPEN:
+    if (who.role != "admin" and not ADMIN_OPEN) or ADMIN_REFUSED:
         raise HTTPException(403, "admins only")
     notes = conn.execute("SELECT COUNT(*) FROM notes").fetchone()[0]
     users = conn.execute("SELECT COUNT(*) FROM users").fetchone()[0]

@@ -158,6 +158,12 @@ def test_an_admin_only_operation_open_to_everyone_is_caught() -> None:
 
 
 @pytest.mark.slow
+def test_an_operation_that_refuses_its_own_role_is_caught() -> None:
+    errors = security_errors(run_probes("admin_refused"))
+    assert [(f.location, "was refused" in f.message) for f in errors] == [("GET /v1/stats", True)]
+
+
+@pytest.mark.slow
 def test_without_a_users_script_the_probes_fail_loudly() -> None:
     errors = security_errors(run_probes(users_script=False))
     assert [f.location for f in errors] == ["users_script"]

@@ -9,7 +9,6 @@ service's default, least-privileged role, whatever it calls it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -151,7 +150,3 @@ def auth_header(
 
 def headers_for(template: dict[str, str], token: str) -> dict[str, str]:
     return {name: value.replace("{token}", token) for name, value in template.items()}
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, sort_keys=True)

@@ -50,8 +50,10 @@ class Probe:
         self.notes: list[str] = []
         self.count = 0
         self.serial = 0
-        # resource collection path -> {"id", "owner", "body", "row"}
+        # resource collection path -> {"id", "owner", "body", "row", "key"}
         self.rows: dict[str, dict[str, Any]] = {}
+        # the user a body is being built for (owner_id-like fields get their id)
+        self.owner: dict[str, Any] | None = None
 
     # -- helpers -------------------------------------------------------------------
 
@@ -152,7 +154,7 @@ class Probe:
         return None
 
     def current_owner_id(self) -> Any:
-        owner = self.plan.get("_owner")
+        owner = self.owner
         if owner and str(owner.get("id", "")).isdigit():
             return int(owner["id"])
         return owner.get("id") if owner else None
@@ -293,7 +295,7 @@ class Probe:
                     for m in re.finditer(r"\{[^}]+\}", op["path"])
                 ):
                     continue
-                self.plan["_owner"] = owner
+                self.owner = owner
                 body = self.body_for(op)
                 response = self.call(op, owner, body=body)
                 if response is not None and 200 <= response.status_code < 300:
@@ -452,6 +454,17 @@ class Probe:
                 continue
             for user in self.users:
                 if user["role"] in op["roles"]:
+                    response = self.call(op, user)
+                    if response is not None and response.status_code in (401, 403):
+                        self.violate(
+                            "role",
+                            op,
+                            user,
+                            response.status_code,
+                            "not 401/403",
+                            f"a {user['role']} (a role it is reserved to) was refused: "
+                            f"{response.text[:150]}",
+                        )
                     continue
                 response = self.call(op, user)
                 if response is not None and response.status_code != 403:
@@ -633,9 +646,9 @@ class Probe:
         self.setup()
         self.robustness()
         self.auth()
-        self.roles()
         self.injection()
         self.cross_user()
+        self.roles()  # last: a role holder's DELETE may remove the rows the others look for
 
 
 def main() -> None:
