@@ -32,6 +32,8 @@ DEFECTS = (
     "partial_allow",  # 405 lists only one route's methods in Allow (Starlette's default)
     "unbounded_id",  # a note id beyond SQLite's integers reaches the database: 500
     "admin_refused",  # GET /v1/stats refuses its own role too (a gate that only counts 403s passes it)
+    "bad_token_accepted",  # an unknown or missing token acts as user 1
+    "sql_injection",  # the tag filter is pasted into the SQL text
 )
 
 APP = r'''
@@ -55,6 +57,8 @@ ADMIN_OPEN = False
 PARTIAL_ALLOW = False
 UNBOUNDED_ID = False
 ADMIN_REFUSED = False
+BAD_TOKEN_ACCEPTED = False
+SQL_INJECTION = False
 
 DB = "notes.db"
 MAX_ID = 2**31 - 1
@@ -110,6 +114,8 @@ def caller(
     token = (authorization or "")[7:] if (authorization or "").startswith("Bearer ") else ""
     digest = hashlib.sha256(token.encode()).hexdigest()
     row = conn.execute("SELECT id, role FROM users WHERE token_hash = ?", (digest,)).fetchone()
+    if (not token or row is None) and BAD_TOKEN_ACCEPTED:
+        return Caller(id=1, role="user")
     if not token or row is None:
         raise HTTPException(401, "missing or unknown credentials")
     return Caller(id=row["id"], role=row["role"])
@@ -210,7 +216,9 @@ def list_notes(
     sql, args = "SELECT * FROM notes WHERE 1 = 1", []
     if not NO_OWNERSHIP:
         sql, args = sql + " AND owner_id = ?", [who.id]
-    if tag is not None and not FILTER_IGNORED:
+    if tag is not None and SQL_INJECTION:
+        sql += " AND tag = '" + tag + "'"
+    elif tag is not None and not FILTER_IGNORED:
         sql, args = sql + " AND tag = ?", [*args, tag]
     return NoteList(items=[note(r) for r in conn.execute(sql + " ORDER BY id", args)])
 

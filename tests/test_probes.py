@@ -164,6 +164,30 @@ def test_an_operation_that_refuses_its_own_role_is_caught() -> None:
 
 
 @pytest.mark.slow
+def test_a_service_that_accepts_a_bad_or_missing_token_is_caught() -> None:
+    errors = security_errors(run_probes("bad_token_accepted"))
+    auth = [f for f in errors if f.message.startswith("auth probe")]
+    assert {f.location for f in auth} == {
+        "POST /v1/notes",
+        "GET /v1/notes",
+        "GET /v1/notes/{note_id}",
+        "PATCH /v1/notes/{note_id}",
+        "DELETE /v1/notes/{note_id}",
+        "GET /v1/stats",
+    }
+    assert any("as no token" in f.message for f in auth)
+    assert any("as a bad token" in f.message for f in auth)
+
+
+@pytest.mark.slow
+def test_an_injectable_filter_that_lists_other_users_rows_is_caught() -> None:
+    errors = security_errors(run_probes("sql_injection"))
+    injection = [f for f in errors if f.message.startswith("injection probe")]
+    assert [f.location for f in injection] == ["GET /v1/notes"]
+    assert "listed others' rows" in injection[0].message or "got 5" in injection[0].message
+
+
+@pytest.mark.slow
 def test_without_a_users_script_the_probes_fail_loudly() -> None:
     errors = security_errors(run_probes(users_script=False))
     assert [f.location for f in errors] == ["users_script"]

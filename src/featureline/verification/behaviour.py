@@ -2,8 +2,8 @@
 create its demo users, run the security probes, then the conformance fuzzing.
 
 Probes run first (a few hundred deterministic requests) so the fuzzing's random rows do
-not change what they see. Without a users script the probes cannot run: that is an error,
-never a silent pass; fuzzing then runs without a token and says so.
+not change what they see. Without a users script neither can run: that is an error, never
+a silent pass (fuzzing behind auth without a token would only see 401s).
 """
 
 from __future__ import annotations
@@ -80,7 +80,16 @@ def verify_behaviour(
                         PROBES, "probes", "no approved API spec: security probes not run", "warning"
                     )
                 )
-            if fuzz:
+            if fuzz and not users:
+                verification.findings.append(
+                    finding(
+                        "implementation.conformance",
+                        "fuzzing",
+                        "not fuzzed: no demo user to sign in with (see the users_script finding)",
+                        "warning",
+                    )
+                )
+            elif fuzz:
                 mark = time.monotonic()
                 verification.extend(_fuzz(service, api, users, header, bounds))
                 timings["fuzz_s"] = round(time.monotonic() - mark, 2)
