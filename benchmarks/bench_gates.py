@@ -6,7 +6,10 @@ compare routes) and the new one (start the service, demo users, security and rob
 probes, one bounded Schemathesis cycle), split into its parts. A sample whose
 implementation has no users script is fuzzed without a token (the table says so).
 
-    python benchmarks/bench_gates.py [--requests N] [--examples 8]
+    python benchmarks/bench_gates.py [--requests N] [--examples 8] [--users-script FILE]
+
+``--users-script`` attaches a users script to implementations that have none (to measure
+the full gates on services whose specialist does not write one yet).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import time
 from pathlib import Path
 
 from featureline.artifacts import ApiSpecArtifact, ImplementationArtifact, RequirementsArtifact
+from featureline.artifacts.implementation import SourceFile
 from featureline.providers.builtin import build_all
 from featureline.request import read_request
 from featureline.sandbox import Sandbox
@@ -31,6 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=len(REQUESTS))
     parser.add_argument("--examples", type=int, default=FuzzBounds().max_examples)
+    parser.add_argument("--users-script", type=Path, default=None)
     args = parser.parse_args()
     bounds = FuzzBounds(max_examples=args.examples)
     header = (
@@ -48,6 +53,11 @@ def main() -> None:
             assert isinstance(implementation, ImplementationArtifact)
             assert isinstance(api, ApiSpecArtifact)
             assert isinstance(requirements, RequirementsArtifact)
+            if implementation.users_script is None and args.users_script is not None:
+                script = SourceFile(
+                    path="demo_users.py", content=args.users_script.read_text(), purpose="bench"
+                )
+                implementation = implementation.model_copy(update={"users_script": script})
             start = time.perf_counter()
             verify_routes(implementation, api, sandbox, f"bench/{request.stem}/routes")
             routes_s = time.perf_counter() - start

@@ -22,7 +22,7 @@ class FuzzBounds:
     one fuzzing cycle over every operation, well before it)."""
 
     max_examples: int = 8
-    max_seconds: int = 20
+    max_seconds: int = 12
     seed: int = 1
 
 

@@ -10,11 +10,14 @@ cycle of fuzzing; the stateful phase is off.
 
 import json
 import sys
+import time
 from typing import Any
 
-import schemathesis
-from schemathesis import engine
-from schemathesis.engine import events
+STARTED = time.monotonic()
+
+import schemathesis  # noqa: E402 (timed: the import is a good part of a short run)
+from schemathesis import engine  # noqa: E402
+from schemathesis.engine import events  # noqa: E402
 
 # Every check Schemathesis has that applies to a single service and its spec; the stateful
 # ones (use_after_free, ensure_resource_availability) need the stateful phase, which is off.
@@ -107,8 +110,12 @@ def _record(ev: Any, token: str, seen: dict[tuple[str, str, str], dict[str, Any]
 def main() -> None:
     with open(sys.argv[1], encoding="utf-8") as handle:
         settings = json.load(handle)
+    phases: dict[str, float] = {"import": round(time.monotonic() - STARTED, 2)}
+    mark = time.monotonic()
     config = _config(settings)
     schema = _load(settings, config)
+    phases["load"] = round(time.monotonic() - mark, 2)
+    mark = time.monotonic()
     seen: dict[tuple[str, str, str], dict[str, Any]] = {}
     errors: list[str] = []
     stop = "unknown"
@@ -116,6 +123,10 @@ def main() -> None:
     cycled = False
     stream = engine.from_schema(schema).execute()
     for ev in stream:
+        if isinstance(ev, events.PhaseFinished):
+            name = str(ev.phase.name.value)
+            phases[name] = round(phases.get(name, 0) + time.monotonic() - mark, 2)
+            mark = time.monotonic()
         if isinstance(ev, events.PhaseFinished) and ev.phase.name.value == "fuzzing":
             # Schemathesis keeps fuzzing in cycles until max-time; one cycle over every
             # operation is the bound we want (examples per operation), time the backstop.
@@ -132,7 +143,13 @@ def main() -> None:
             stop = "one fuzzing cycle" if cycled else str(ev.stop_reason.value)
     for failure in seen.values():
         print(json.dumps({"failure": failure}), flush=True)
-    summary = {"scenarios": scenarios, "stop": stop, "errors": errors[:20], "failures": len(seen)}
+    summary = {
+        "scenarios": scenarios,
+        "stop": stop,
+        "errors": errors[:20],
+        "failures": len(seen),
+        "seconds": phases,
+    }
     print(json.dumps({"summary": summary}), flush=True)
 
 
