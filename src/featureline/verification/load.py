@@ -23,7 +23,7 @@ from featureline.verification.base import (
     service_files,
 )
 from featureline.verification.service import ServiceError, started_service
-from featureline.verification.targets import DEFERRED, MISTARGETED, judge_targets
+from featureline.verification.targets import DEFERRED, MISTARGETED, UNTARGETED, judge_targets
 
 
 def verify_load(
@@ -96,6 +96,17 @@ def verify_load(
             )
     for item in judged:
         verdict = item.verdict
+        if item.why_not_measured == UNTARGETED:
+            verification.findings.append(
+                finding(
+                    name,
+                    verdict.nfr_id,
+                    f"the target names no operation (requirement_ids empty): judged on what the "
+                    f"load run measured, {', '.join(verdict.operations)}; if it is about one "
+                    "operation, its requirement_ids must name that operation's FR",
+                    "warning",
+                )
+            )
         if verdict.verdict == "not_met":
             verification.findings.append(
                 finding(

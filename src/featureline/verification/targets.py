@@ -25,11 +25,13 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
 }
 
 # Why a target was not measured; "mistargeted" is an error at the gate (the load run did not
-# exercise what the target is about), the others are honest gaps.
+# exercise what the target is about), the others are honest gaps. UNTARGETED marks a verdict
+# on a target that names no operation: judged on whatever was measured, which the gate says.
 NotMeasured = str
 MISTARGETED = "mistargeted"
 DEFERRED = "deferred"
 UNMEASURABLE = "unmeasurable"
+UNTARGETED = "untargeted"
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,10 @@ def judge_targets(
                 )
             )
             continue
-        judged.append(_measure(nfr, selected, labels, seeded_rows, judged))
+        outcome = _measure(nfr, selected, labels, seeded_rows, judged)
+        if wanted is None and outcome.verdict.verdict != "not_measured":
+            outcome = Judged(outcome.verdict, UNTARGETED)
+        judged.append(outcome)
     return sorted(judged, key=lambda j: order[j.verdict.nfr_id])
 
 
