@@ -324,6 +324,7 @@ def runs() -> Iterator[dict[str, tuple[int, str]]]:
                 where,
                 limits=SandboxLimits(wall_seconds=180),
             )
+            assert done.returncode is not None, "the sandboxed pytest was not reaped"
             return done.returncode, done.stdout
 
         names = ["clean", *MUTATIONS]

@@ -2,7 +2,9 @@
 
 Pure: built from a run's artifacts (and the test run's evidence, when there is one), so
 `featureline trace RUN` shows where each requirement is designed, stored, exposed, tested,
-and whether those tests passed — or where the chain breaks.
+and whether those tests passed — or where the chain breaks. A requirement's result is
+``passed`` only when tests that declare it (``@pytest.mark.requirement``) ran and passed;
+otherwise ``failed``, ``untested`` or ``deferred``.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from featureline.artifacts import (
     TestingArtifact,
 )
 from featureline.checks.naming import same_thing
+from featureline.verification.acceptance import judge_requirement
 
 
 @dataclass(frozen=True)
@@ -54,10 +57,6 @@ def build_trace(artifacts: dict[str, Artifact]) -> list[TraceRow]:
     testing = _find(artifacts, TestingArtifact)
     schema = schema if isinstance(schema, SchemaArtifact) else None
     report = testing.execution if isinstance(testing, TestingArtifact) else None
-    outcomes: dict[str, str] = (
-        {o.test_id: o.outcome for o in report.results} if report is not None else {}
-    )
-    suite_green = report is not None and report.failed == 0 and report.errors == 0
     rows: list[TraceRow] = []
     ids = [(r.id, r.title, r.status) for r in requirements.functional]
     ids += [(n.id, n.description, "planned") for n in requirements.non_functional]
@@ -80,7 +79,13 @@ def build_trace(artifacts: dict[str, Artifact]) -> list[TraceRow]:
             if isinstance(testing, TestingArtifact)
             else ()
         )
-        result = _result(tests, outcomes, report is not None, suite_green)
+        result: str
+        if report is not None and rid.startswith("FR"):
+            # what ran and declared this requirement, not what the coverage map claims
+            verdict = judge_requirement(rid, title, status, report.results)
+            tests, result = verdict.tests or tests, verdict.result
+        else:
+            result = "deferred" if status == "deferred" else ("not run" if tests else "-")
         gaps = []
         if status == "deferred":
             gaps.append("deferred: not implemented")
@@ -95,17 +100,3 @@ def build_trace(artifacts: dict[str, Artifact]) -> list[TraceRow]:
             TraceRow(rid, title, status, components, tables, endpoints, tests, result, tuple(gaps))
         )
     return rows
-
-
-def _result(tests: tuple[str, ...], outcomes: dict[str, str], ran: bool, suite_green: bool) -> str:
-    """Per-test outcomes when the run recorded them, else the whole suite's verdict."""
-    if not tests:
-        return "-"
-    if not ran:
-        return "not run"
-    if not outcomes:
-        return "suite passed" if suite_green else "suite failed"
-    seen = [outcomes.get(t, "missing") for t in tests]
-    if any(o in {"failed", "error", "missing"} for o in seen):
-        return "failed" if "missing" not in seen else "failed (test not run)"
-    return "passed" if all(o == "passed" for o in seen) else "skipped"

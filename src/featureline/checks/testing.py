@@ -1,11 +1,12 @@
-"""Testing checks: every planned requirement has a test that exists; a recorded run passed."""
+"""Testing checks: every planned requirement has a test that exists and declares it
+(``@pytest.mark.requirement``); a recorded run passed."""
 
 from __future__ import annotations
 
 import ast
 
 from featureline.artifacts import RequirementsArtifact, TestingArtifact
-from featureline.checks.base import CheckContext, Finding, check, finding
+from featureline.checks.base import CheckContext, Finding, check, finding, not_compared
 from featureline.safepaths import path_problem
 
 
@@ -96,3 +97,66 @@ def recorded_run_passed(artifact: TestingArtifact, context: CheckContext) -> lis
     if report.passed == 0:
         findings.append(finding("testing.report", "execution", "the recorded run passed no test"))
     return findings
+
+
+def _marked_ids(decorators: list[ast.expr]) -> set[str]:
+    """FR ids named by ``pytest.mark.requirement(...)`` (or ``mark.requirement``) decorators."""
+    ids: set[str] = set()
+    for node in decorators:
+        for call in ast.walk(node):
+            if (
+                isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Attribute)
+                and call.func.attr == "requirement"
+            ):
+                ids |= {
+                    a.value
+                    for a in ast.walk(call)
+                    if isinstance(a, ast.Constant) and isinstance(a.value, str)
+                }
+    return ids
+
+
+def tagged_requirements(artifact: TestingArtifact) -> set[str]:
+    """Every FR id some test function declares with ``@pytest.mark.requirement`` (on the
+    function, its class, or a module-level ``pytestmark``)."""
+    ids: set[str] = set()
+    for file in artifact.test_files:
+        if not file.path.endswith(".py"):
+            continue
+        try:
+            tree = ast.parse(file.content)
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                ids |= _marked_ids(node.decorator_list)
+            elif isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "pytestmark" for t in node.targets
+            ):
+                ids |= _marked_ids([node.value])
+    return {i.strip() for i in ids}
+
+
+@check("testing", "testing.requirements")
+def planned_requirements_are_tagged(
+    artifact: TestingArtifact, context: CheckContext
+) -> list[Finding]:
+    """Before running anything: every planned FR needs a test that declares it. (Whether that
+    test passes is the sandbox run's verdict, per requirement.)"""
+    requirements = context.find(RequirementsArtifact)
+    if requirements is None:
+        return not_compared(
+            "testing.requirements", "test_files", "requirements", "per-requirement tests"
+        )
+    tagged = tagged_requirements(artifact)
+    return [
+        finding(
+            "testing.requirements",
+            req.id,
+            f"no test declares planned requirement '{req.title}': add one that checks its "
+            f'acceptance criteria with concrete data, tagged @pytest.mark.requirement("{req.id}")',
+        )
+        for req in requirements.functional
+        if req.status == "planned" and req.id not in tagged
+    ]

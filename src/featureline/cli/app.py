@@ -71,6 +71,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "commands_timetravel",
         "Compare two attempts of a step, a run and its fork, or two runs, file by file.",
     ),
+    "up": (
+        "commands_up",
+        "Start a run's generated service on 127.0.0.1 with demo users; serve until Ctrl-C.",
+    ),
     "ui": (
         "commands_ui",
         "Serve a web app to follow runs live, read their artifacts and decide at their gates.",
