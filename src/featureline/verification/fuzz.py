@@ -84,6 +84,17 @@ def fuzz_findings(report: list[dict[str, Any]]) -> list[Finding]:
     if summary is None:
         findings.append(finding(CHECK, "fuzzing", "the fuzz run printed no summary: not verified"))
         return findings
-    for error in summary.get("errors", []):
-        findings.append(finding(CHECK, "fuzzing", f"fuzzing could not test: {error}", "warning"))
+    for error in summary.get("errors", []):  # an operation never fuzzed is not verified
+        findings.append(finding(CHECK, "fuzzing", f"fuzzing could not test: {error}"))
+    missing = summary.get("missing_checks") or []
+    if missing:
+        findings.append(
+            finding(
+                CHECK,
+                "fuzzing",
+                f"this Schemathesis has no {', '.join(missing)} check: not fuzzed for it "
+                "(featureline's own probes still check 405 and its Allow header)",
+                "info",
+            )
+        )
     return findings
