@@ -23,10 +23,22 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium
 
+# `langgraph dev` lives in a venv of its own: langgraph-api pins jsonschema-rs<0.45, which no
+# Schemathesis with today's checks accepts. featureline goes in without its fuzzing dependency.
+LANGGRAPH_VENV := .venv-langgraph
+LANGGRAPH_STAMP := $(LANGGRAPH_VENV)/.installed
+$(LANGGRAPH_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(LANGGRAPH_VENV)
+	$(LANGGRAPH_VENV)/bin/pip install --quiet --upgrade pip
+	$(PYTHON) -c 'import tomllib; deps = tomllib.load(open("pyproject.toml", "rb"))["project"]["dependencies"]; print("\n".join(d for d in deps if not d.startswith("schemathesis")))' > $(LANGGRAPH_VENV)/requirements.txt
+	$(LANGGRAPH_VENV)/bin/pip install --quiet 'langgraph-cli[inmem]>=0.4,<1' -r $(LANGGRAPH_VENV)/requirements.txt
+	$(LANGGRAPH_VENV)/bin/pip install --quiet --no-deps -e .
+	touch $(LANGGRAPH_STAMP)
+
 run: $(STAMP)
 	$(BIN)/featureline run $(REQUEST) --provider builtin --gates auto --export $(OUT) --force
 
-test: $(STAMP) $(CHROMIUM)
+test: $(STAMP) $(CHROMIUM) $(LANGGRAPH_STAMP)
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
@@ -46,7 +58,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_compile.py
 
 clean:
-	rm -rf $(VENV) .featureline out
+	rm -rf $(VENV) $(LANGGRAPH_VENV) .featureline out
 
 # featureline ui: its security tests and its browser tests (Debian chromium via .ci/run).
 .PHONY: test-ui

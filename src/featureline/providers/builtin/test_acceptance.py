@@ -218,7 +218,8 @@ def resource_tests(
             c
             for c in r.body_cols
             if c.name not in in_rules
-            and c.ftype in {"string", "text", "integer", "decimal", "date", "datetime"}
+            and c.ftype
+            in {"string", "text", "integer", "decimal", "date", "datetime", "url", "email"}
         ),
         None,
     )
@@ -228,6 +229,8 @@ def resource_tests(
             "decimal": '"99.99"',
             "date": '"2031-05-05"',
             "datetime": '"2031-05-05T10:00:00Z"',
+            "url": "f\"https://example.org/changed/{item['id']}\"",
+            "email": "f\"changed{item['id']}@example.org\"",
         }.get(change.ftype, "f\"changed {item['id']}\"")
         if (
             change.ftype == "integer"
