@@ -221,7 +221,7 @@ def test_max_tokens_and_re_asks_respect_the_model_output_limit(
     with FakeMessagesAPI(output_limits={"claude-old": 8_192}) as api:
         api.inject(Fault.max_tokens())
         specialist = AnthropicSpecialist(KEY, base_url=api.base_url, model="claude-old-1")
-        specialist.produce(_task("implementation", agent, feature, upstream))
+        specialist.produce(_task("design", agent, feature, upstream))  # its answer fits in 8k
         sent = [r.body["max_tokens"] for r in api.requests if r.body and r.kind]
     assert sent == [8_192, 8_192]  # capped, and the re-ask does not double past the limit
 

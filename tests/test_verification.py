@@ -127,14 +127,16 @@ def test_a_missing_ownership_check_is_sent_back_by_the_implementation_gate(tmp_p
 
 
 def test_targets_are_compared_with_what_was_measured() -> None:
-    from featureline.artifacts import RequirementsArtifact
+    from featureline.artifacts import ApiSpecArtifact, RequirementsArtifact
     from featureline.artifacts.performance import LoadResult
     from featureline.providers.builtin import build_all
     from featureline.request import read_request
     from featureline.verification import compare_to_targets
 
-    requirements = build_all(read_request(BOOKMARKS))["requirements"]
+    built = build_all(read_request(BOOKMARKS))
+    requirements, api = built["requirements"], built["api_spec"]
     assert isinstance(requirements, RequirementsArtifact)
+    assert isinstance(api, ApiSpecArtifact)
     fast = [
         LoadResult(
             scenario="list",
@@ -147,11 +149,17 @@ def test_targets_are_compared_with_what_was_measured() -> None:
         )
     ]
     slow = [fast[0].model_copy(update={"p95_ms": 450.0})]
-    verdicts = {v.nfr_id: v for v in compare_to_targets(fast, requirements, seeded_rows=50_000)}
-    assert (verdicts["NFR-1"].verdict, verdicts["NFR-2"].verdict) == ("met", "met")
-    verdicts = {v.nfr_id: v for v in compare_to_targets(slow, requirements, seeded_rows=50_000)}
-    assert (verdicts["NFR-1"].verdict, verdicts["NFR-2"].verdict) == ("not_met", "not_met")
-    verdicts = {v.nfr_id: v for v in compare_to_targets(fast, requirements, seeded_rows=2_000)}
-    assert verdicts["NFR-1"].verdict == "not_met"  # too little data to claim the volume target
-    verdicts = {v.nfr_id: v for v in compare_to_targets(fast, requirements)}
-    assert verdicts["NFR-1"].verdict == "not_measured"
+
+    def judge(results: list[LoadResult], rows: int | None) -> dict[str, str]:
+        return {
+            v.nfr_id: v.verdict
+            for v in compare_to_targets(results, requirements, seeded_rows=rows, api=api)
+        }
+
+    assert (judge(fast, 50_000)["NFR-1"], judge(fast, 50_000)["NFR-2"]) == ("met", "met")
+    assert (judge(slow, 50_000)["NFR-1"], judge(slow, 50_000)["NFR-2"]) == ("not_met", "not_met")
+    assert judge(fast, 2_000)["NFR-1"] == "not_met"  # too little data to claim the volume target
+    assert judge(fast, None)["NFR-1"] == "not_measured"
+    # without the spec nothing says which operations the targets name: not measured
+    unmapped = compare_to_targets(fast, requirements, seeded_rows=50_000)
+    assert {v.verdict for v in unmapped} == {"not_measured"}

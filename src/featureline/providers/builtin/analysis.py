@@ -42,7 +42,10 @@ from featureline.providers.builtin.understanding.records import (
     read_passive_with,
     read_subject_has,
 )
-from featureline.providers.builtin.understanding.rules import read_rules
+from featureline.providers.builtin.understanding.rules import (
+    read_rules,
+    share_referenced_role_records,
+)
 from featureline.request import FeatureRequest
 
 __all__ = ["Domain", "EntitySpec", "ListingSpec", "RelationSpec", "analyse"]
@@ -116,6 +119,7 @@ def analyse(request: FeatureRequest) -> Domain:
         domain.auth_scheme = "api_key" if "key" in auth else "bearer"
     for sentence in sents:
         read_rules(domain, sentence)
+    share_referenced_role_records(domain)
     outside_people(domain)
     ensure_minimum(domain)
     field_names = {

@@ -501,3 +501,46 @@ def _stated_range(domain: Domain, sentence: str, low: str, named: list[str]) -> 
             )
         )
         return
+
+
+def share_referenced_role_records(domain: Domain) -> None:
+    """'Organisers publish events … Attendees book seats for an event': rows only a role
+    creates, referenced by rows other users own, must be readable by those users, or the
+    referencing requirement could never be met. Such rows get a ``shared`` rule (read
+    only: list and get), grounded in the sentence that reserved their creation."""
+    shared = {r.entity for r in domain.rules if r.kind == "shared"}
+    for rule in list(domain.rules):
+        if rule.kind != "role_required" or "create" not in rule.operations:
+            continue
+        target = rule.entity
+        if target in shared:
+            continue
+        referenced_by = sorted(
+            {
+                rel.source
+                for rel in domain.relations
+                if rel.target == target and rel.kind == "many_to_one"
+            }
+            | {
+                ent.name
+                for ent in domain.entities.values()
+                for f in ent.fields
+                if f.type == "reference" and f.references == target
+            }
+        )
+        readers = [
+            name for name in referenced_by if name != target and domain.entities[name].owned_by
+        ]
+        if not readers:
+            continue
+        domain.add_rule(
+            RuleSpec(
+                "shared",
+                target,
+                f"{target} rows are created by {', '.join(rule.roles)}s and referenced by "
+                f"{', '.join(readers)} rows of other users, so every signed-in user can read them",
+                rule.source,
+                operations=["list", "get"],
+            )
+        )
+        shared.add(target)
