@@ -16,7 +16,7 @@ import yaml
 
 import featureline
 from featureline.paths import resolve_pipeline_path
-from featureline.providers.base import StepResult, StepTask
+from featureline.providers.base import Specialist, StepResult, StepTask
 from featureline.providers.builtin import BuiltinSpecialist
 from featureline.providers.scripted import ScriptedSpecialist
 
@@ -51,11 +51,17 @@ def pipeline_file(
     return path
 
 
-class Tampering(ScriptedSpecialist):
-    """The builtin's output with a deliberate defect in the first ``times`` attempts of a step."""
+Tamper = Callable[[dict[str, Any]], None]
 
-    def __init__(self, step: str, tamper: Callable[[dict[str, Any]], None], times: int = 1):
-        super().__init__(fallback=BuiltinSpecialist())
+
+class Tampering(ScriptedSpecialist):
+    """The builtin's output (or ``fallback``'s) with a deliberate defect in the first
+    ``times`` attempts of a step."""
+
+    def __init__(
+        self, step: str, tamper: Tamper, times: int = 1, fallback: Specialist | None = None
+    ):
+        super().__init__(fallback=fallback or BuiltinSpecialist())
         self.step, self.tamper, self.times = step, tamper, times
 
     def produce(self, task: StepTask) -> StepResult:
