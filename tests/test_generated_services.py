@@ -29,6 +29,7 @@ from featureline.artifacts import (
     ApiSpecArtifact,
     ImplementationArtifact,
     PerformanceArtifact,
+    RequirementsArtifact,
     TestingArtifact,
 )
 from featureline.artifacts.performance import LoadResult
@@ -57,7 +58,19 @@ base, token = sys.argv[1], os.environ["PROBE_A"]
 spec = json.load(open("openapi.json"))
 comps = spec["components"]["schemas"]
 scheme = next(iter(spec["components"]["securitySchemes"].values()))
-auth = {scheme["name"]: token} if scheme["type"] == "apiKey" else {"Authorization": "Bearer " + token}
+header = lambda t: {scheme["name"]: t} if scheme["type"] == "apiKey" else {"Authorization": "Bearer " + t}
+auth = header(token)
+# operations reserved to a role are called as a user holding it ("METHOD /path" -> credential)
+holders = {op: header(t) for op, t in json.loads(os.environ.get("PROBE_OPS", "{}")).items()}
+
+
+def who(method, path):
+    # the credential for an operation: a holder of its role, else the holder that had to
+    # create the collection's rows, else the ordinary user A
+    collection = path.replace("/{id}", "")
+    return holders.get(f"{method.upper()} {path}") or holders.get(f"POST {collection}") or auth
+
+
 counter = iter(range(1, 10**6))
 created = {}  # entity -> id
 results, failures = [], []
@@ -129,14 +142,14 @@ ops = [(p, m, op) for p, item in spec["paths"].items() for m, op in item.items()
 collections = [(p, op) for p, m, op in ops if m == "post"]
 # 1. create one row per resource, parents first (the spec lists resources in that order)
 for path, op in collections:
-    r = client.post(path, json=body_for(op, full=True), headers=auth)
+    r = client.post(path, json=body_for(op, full=True), headers=who("post", path))
     check(f"POST {path} valid", op, r, 201)
     if r.status_code == 201:
         created[entity_of(op)] = r.json()["id"]
         missing = [k for k in deref(op["responses"]["201"]["content"]["application/json"]["schema"])["required"] if k not in r.json()]
         if missing:
             failures.append(f"POST {path}: response lacks {missing}")
-    check(f"POST {path} bad body", op, client.post(path, json=[], headers=auth), 422)
+    check(f"POST {path} bad body", op, client.post(path, json=[], headers=who("post", path)), 422)
     check(f"POST {path} no token", op, client.post(path, json=body_for(op, full=True)), 401)
 # 2. every other operation
 for path, method, op in ops:
@@ -153,9 +166,9 @@ for path, method, op in ops:
         for p in op.get("parameters", []):
             if p["in"] == "query" and p["name"] not in {"limit", "offset", "sort"}:
                 params[p["name"]] = value(p["name"], p["schema"], 0)
-        check(f"GET {path} valid", op, client.get(path, headers=auth), 200)
-        check(f"GET {path} filtered {sorted(params)}", op, client.get(path, params=params, headers=auth), 200)
-        check(f"GET {path} limit=0", op, client.get(path, params={"limit": 0}, headers=auth), 422)
+        check(f"GET {path} valid", op, client.get(path, headers=who("get", path)), 200)
+        check(f"GET {path} filtered {sorted(params)}", op, client.get(path, params=params, headers=who("get", path)), 200)
+        check(f"GET {path} limit=0", op, client.get(path, params={"limit": 0}, headers=who("get", path)), 422)
         check(f"GET {path} no token", op, client.get(path), 401)
         continue
     ent = entity_of(op)
@@ -165,25 +178,25 @@ for path, method, op in ops:
         continue
     post = next(o for p, o in collections if p + "/{id}" == path)
     if method == "delete":
-        fresh = client.post(path.replace("/{id}", ""), json=body_for(post, full=True), headers=auth)
+        fresh = client.post(path.replace("/{id}", ""), json=body_for(post, full=True), headers=who("post", path))
         check(f"POST {path} (row to delete)", post, fresh, 201)
         url = path.replace("{id}", str(fresh.json().get("id", 0)))
         check(f"DELETE {path} no token", op, client.delete(url), 401)
-        check(f"DELETE {path} valid", op, client.delete(url, headers=auth), 204)
-        check(f"DELETE {path} unknown id", op, client.delete(path.replace("{id}", "999999999"), headers=auth), 404)
+        check(f"DELETE {path} valid", op, client.delete(url, headers=who("delete", path)), 204)
+        check(f"DELETE {path} unknown id", op, client.delete(path.replace("{id}", "999999999"), headers=who("delete", path)), 404)
         continue
     url = path.replace("{id}", str(item_id))
     missing_url = path.replace("{id}", "999999999")
     if method == "get":
-        check(f"GET {path} valid", op, client.get(url, headers=auth), 200)
-        check(f"GET {path} unknown id", op, client.get(missing_url, headers=auth), 404)
+        check(f"GET {path} valid", op, client.get(url, headers=who("get", path)), 200)
+        check(f"GET {path} unknown id", op, client.get(missing_url, headers=who("get", path)), 404)
         check(f"GET {path} no token", op, client.get(url), 401)
     elif method == "patch":
         body = body_for(post, full=False)
         body = {k: v for k, v in body.items() if not k.endswith("_id")}
-        check(f"PATCH {path} valid", op, client.patch(url, json=body, headers=auth), 200)
-        check(f"PATCH {path} bad body", op, client.patch(url, json={"no_such_field": 1}, headers=auth), 422)
-        check(f"PATCH {path} unknown id", op, client.patch(missing_url, json={}, headers=auth), 404)
+        check(f"PATCH {path} valid", op, client.patch(url, json=body, headers=who("patch", path)), 200)
+        check(f"PATCH {path} bad body", op, client.patch(url, json={"no_such_field": 1}, headers=who("patch", path)), 422)
+        check(f"PATCH {path} unknown id", op, client.patch(missing_url, json={}, headers=who("patch", path)), 404)
         check(f"PATCH {path} no token", op, client.patch(url, json={}), 401)
     else:
         failures.append(f"{method.upper()} {path}: no conformance rule for this method")
@@ -194,7 +207,9 @@ print(json.dumps({"checked": len(results), "operations": len(ops), "failures": f
 # Runs inside the server's network namespace: python probes.py BASE_URL (env PROBE_A and
 # PROBE_B: two ordinary demo users). Client errors must be problem+json (unknown routes,
 # 405 with the full Allow, huge integers, unreadable and malformed bodies); B must neither
-# see, change, delete nor link to A's rows (no resource of the samples is shared).
+# see, change, delete nor link to A's rows — unless a shared rule makes a resource readable
+# by all (env PROBE_SHARED), then B reads it but may not change it (403). Rows only a role
+# creates are created by a holder of that role (env PROBE_OPS).
 PROBES = r"""
 import json, os, sys
 import httpx
@@ -205,6 +220,8 @@ comps = spec["components"]["schemas"]
 scheme = next(iter(spec["components"]["securitySchemes"].values()))
 hdr = lambda t: {scheme["name"]: t} if scheme["type"] == "apiKey" else {"Authorization": "Bearer " + t}
 A, B = hdr(os.environ["PROBE_A"]), hdr(os.environ["PROBE_B"])
+holders = {op: hdr(t) for op, t in json.loads(os.environ.get("PROBE_OPS", "{}")).items()}
+shared = set(json.loads(os.environ.get("PROBE_SHARED", "[]")))
 c = httpx.Client(base_url=base, timeout=10)
 failures, checks, created = [], 0, {}
 
@@ -267,28 +284,42 @@ problem("no token", c.get(first), {401})
 problem("bad token", c.get(first, headers=hdr("not-a-token")), {401})
 for n, (path, op) in enumerate(posts):
     schema = deref(op["requestBody"]["content"]["application/json"]["schema"])
-    r = c.post(path, json={k: value(k, v, n) for k, v in schema["properties"].items()}, headers=A)
+    owner = holders.get(f"POST {path}", A)
+    r = c.post(path, json={k: value(k, v, n) for k, v in schema["properties"].items()}, headers=owner)
     if r.status_code != 201:
         failures.append(f"setup POST {path}: {r.status_code} {r.text[:150]}")
         continue
-    created[op["operationId"].split("_", 1)[1]] = dict(r.json(), _path=path)
+    created[op["operationId"].split("_", 1)[1]] = dict(r.json(), _path=path, _owner=owner)
 for ent, row in created.items():
-    path = row.pop("_path")
+    path, owner = row.pop("_path"), row.pop("_owner")
     url = f"{path}/{row['id']}"
-    problem(f"B reads {url}", c.get(url, headers=B), {404})
     listed = c.get(path, params={"limit": 100}, headers=B).json()["items"]
     checks += 1
-    if row["id"] in [x["id"] for x in listed]:
-        failures.append(f"B lists A's {ent} {row['id']}")
-    problem(f"B patches {url}", c.patch(url, json={}, headers=B), {404})
-    problem(f"B deletes {url}", c.delete(url, headers=B), {404})
+    if ent in shared:  # readable by every signed-in user, changed only by its owner
+        checks += 1
+        if c.get(url, headers=B).status_code != 200:
+            failures.append(f"B cannot read shared {url}")
+        if row["id"] not in [x["id"] for x in listed]:
+            failures.append(f"B does not list shared {ent} {row['id']}")
+        denied = {403}
+    else:
+        problem(f"B reads {url}", c.get(url, headers=B), {404})
+        if row["id"] in [x["id"] for x in listed]:
+            failures.append(f"B lists A's {ent} {row['id']}")
+        denied = {404}
+    problem(f"B patches {url}", c.patch(url, json={}, headers=B), denied)
+    problem(f"B deletes {url}", c.delete(url, headers=B), denied)
     checks += 1
-    if c.get(url, headers=A).json() != row:
+    if c.get(url, headers=owner).json() != row:
         failures.append(f"A's {url} changed after B's attempts")
 for n, (path, op) in enumerate(posts):
     schema = deref(op["requestBody"]["content"]["application/json"]["schema"])
     body = {k: value(k, v, 50 + n) for k, v in schema["properties"].items()}
-    foreign = [k for k, v in body.items() if (k.endswith("_id") and k[:-3] in created) or (k.endswith("_ids") and v)]
+    foreign = [
+        k for k, v in body.items()
+        if (k.endswith("_id") and k[:-3] in created and k[:-3] not in shared)
+        or (k.endswith("_ids") and v and k[:-4] not in shared)
+    ]
     if foreign:
         problem(f"B links {path} to A's {foreign}", c.post(path, json=body, headers=B), {409})
 print(json.dumps({"checks": checks, "failures": failures}))
@@ -382,13 +413,27 @@ def exercise(sandbox: Sandbox, path: Path, port: int) -> Outcome:
         base = f"http://127.0.0.1:{port}"
         assert impl.users_script is not None
         role = impl.users_script.content.split("ROLES = (", 1)[1].split("'")[1]
-        made = server.run(["python", impl.users_script.path, role, role], limits=RUN_LIMITS)
+        reserved = {f"{e.method} {e.path}": e.roles[0] for e in api.endpoints if e.roles}
+        holder_roles = sorted(set(reserved.values()))
+        made = server.run(
+            ["python", impl.users_script.path, role, role, *holder_roles], limits=RUN_LIMITS
+        )
         if not made.ok:
             out.error = f"users script failed: {made.output_tail(20)}"
             return out
-        tokens = [u["token"] for u in json.loads(made.stdout)["users"]]
+        users = json.loads(made.stdout)["users"]
+        tokens = [u["token"] for u in users]
+        by_role = {u["role"]: u["token"] for u in users[2:]}
+        requirements = arts["requirements"]
+        assert isinstance(requirements, RequirementsArtifact)
+        shared = sorted({r.entity for r in requirements.rules if r.kind == "shared"})
         # names without TOKEN/KEY: the sandbox drops variables that look secret
-        env = {"PROBE_A": tokens[0], "PROBE_B": tokens[1]}
+        env = {
+            "PROBE_A": tokens[0],
+            "PROBE_B": tokens[1],
+            "PROBE_OPS": json.dumps({op: by_role[r] for op, r in reserved.items()}),
+            "PROBE_SHARED": json.dumps(shared),
+        }
         conf = server.run(["python", "conformance.py", base], env=env, limits=RUN_LIMITS)
         out.conformance_out = conf.output_tail(30)
         if conf.ok:

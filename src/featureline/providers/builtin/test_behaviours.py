@@ -131,7 +131,9 @@ def capacity_test(r: Resource, resources: Sequence[Resource]) -> list[str]:
     """Book up to the capacity, then one more (409), through POST and PATCH."""
     parent_table, fk, cap, qty = r.capacity
     parent = next(p for p in resources if p.table == parent_table)
-    roles = parent.roles_for("update")
+    # the parent's capacity is changed by a role its update is reserved to, else by the
+    # user who created it (a role user when its creation is reserved)
+    roles = parent.roles_for("update") or parent.roles_for("create")
     parent_writer = f"role_auth({roles[0]!r})" if roles else "me"
     return [
         f"    first = make_{r.entity}(client, me)",
