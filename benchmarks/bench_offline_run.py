@@ -23,7 +23,7 @@ from featureline import Pipeline
 from featureline.providers.builtin import BuiltinSpecialist
 
 REQUESTS = sorted((Path(__file__).resolve().parents[1] / "examples" / "requests").glob("*.md"))
-TARGET_S = 20.0
+TARGET_S = 15.0  # issue 8: the full verified run, median per sample on 2 cores
 
 
 def timed_run(
