@@ -42,6 +42,7 @@ from featureline.providers.builtin.understanding.lexicon import (
 from featureline.providers.builtin.understanding.phrases import (
     DETERMINERS,
     PORTIONS,
+    NounPhrase,
     noun_phrase,
     tokens,
 )
@@ -160,7 +161,9 @@ def _modelled_words(req: RequirementsArtifact) -> set[str]:
     for ent in req.entities:
         names.append(ent.name)
         names += [f.name for f in ent.fields]
-        names += [v for f in ent.fields for v in f.enum_values]
+        # a one-word value names rows in that state ('archive drafts'); a compound one
+        # ('ten-visit') names no record of its own
+        names += [v for f in ent.fields for v in f.enum_values if len(content(v)) == 1]
         if ent.source:
             names.append(ent.source)
     for r in req.rules:
@@ -204,17 +207,36 @@ def _objects(sentence: str) -> list[str]:
         if NEGATIONS & set(toks[max(0, i - 4) : i]):
             continue
         j = i + 1
-        while j < len(toks) and toks[j] in {"for", "to", "in", "on", "up", "through"}:
+        while j < len(toks) and toks[j] in SKIPPED_AFTER_VERB:
             j += 1
         np = noun_phrase(toks, j)
-        if np is None or np.words[-1] in PORTIONS or np.head in NOT_ENTITIES:
-            continue
-        if np.determiner == "the" and not np.plural:
-            continue  # 'the newsletter': one thing, not a collection
-        if np.is_person or len(np.head) < 2:
-            continue
-        out.append(np.span)
+        while np is not None:  # 'their passes and visits': each conjunct is acted on
+            if _collection(np):
+                out.append(np.span)
+            more = np.end < len(toks) - 1 and toks[np.end] in {"and", "or"}
+            np = (
+                noun_phrase(toks, np.end + 1) if more and not _verb_next(toks, np.end + 1) else None
+            )
     return out
+
+
+SKIPPED_AFTER_VERB = {"for", "to", "in", "on", "up", "through", "only", "just", "also"}
+OBJECT_PRONOUNS = {"them", "it", "him", "her", "us", "one"}
+
+
+def _verb_next(toks: list[str], i: int) -> bool:
+    """'list flags and search them': a verb with its own object starts a new clause."""
+    after = toks[i + 1] if i + 1 < len(toks) else ""
+    return verb_lemma(toks[i]) is not None and (after in OBJECT_PRONOUNS or after in DETERMINERS)
+
+
+def _collection(np: NounPhrase) -> bool:
+    """Whether a noun phrase names a collection of records a requirement acts on."""
+    if np.words[-1] in PORTIONS or np.head in NOT_ENTITIES:
+        return False
+    if np.determiner == "the" and not np.plural:
+        return False  # 'the newsletter': one thing, not a collection
+    return not (np.is_person or len(np.head) < 2)
 
 
 @check("requirements", "fidelity.nouns")
