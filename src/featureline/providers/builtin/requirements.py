@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Protocol
 
 from featureline.artifacts.requirements import (
     Actor,
@@ -20,6 +19,7 @@ from featureline.providers.builtin.understanding.beyond import beyond_scope
 from featureline.providers.builtin.understanding.coverage import modelled_words, unmodelled
 from featureline.providers.builtin.understanding.emit import (
     NOT_UNDERSTOOD_QUESTION,
+    Adder,
     emit_rules,
     link_targets,
 )
@@ -239,7 +239,7 @@ def _field_rules(ent: EntitySpec) -> list[str]:
     return rules
 
 
-def _entity_requirements(domain: Domain, ent: EntitySpec, add: _Adder) -> None:
+def _entity_requirements(domain: Domain, ent: EntitySpec, add: Adder) -> None:
     name, many = title_words(ent.name), title_words(plural(ent.name))
     path = "/v1/" + plural(ent.name).replace("_", "-")
     required = [f.name for f in ent.fields if f.required]
@@ -357,23 +357,8 @@ def _param(domain: Domain, ent: EntitySpec, name: str) -> str:
     return f"{name}_id"
 
 
-class _Adder(Protocol):
-    """The ``add`` closure of build_requirements: appends one FR with the next id."""
-
-    def __call__(
-        self,
-        title: str,
-        description: str,
-        criteria: list[str],
-        source: str = "",
-        priority: str = "must",
-        deferred: bool = False,
-        note: str = "",
-    ) -> None: ...
-
-
 def _sentence_requirements(
-    domain: Domain, sentence: str, used: set[str], add: _Adder, covered: bool = False
+    domain: Domain, sentence: str, used: set[str], add: Adder, covered: bool = False
 ) -> None:
     """Rules stated in prose: planned when the generated service enforces them, else deferred.
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from featureline.artifacts.requirements import RuleKind
 from featureline.providers.builtin.fields import FieldSpec
 from featureline.providers.builtin.text import singular, snake
 
@@ -68,17 +69,7 @@ class ListingSpec:
 class RuleSpec:
     """A rule with a behaviour (see ``featureline.artifacts.requirements.Rule``)."""
 
-    kind: Literal[
-        "unique",
-        "no_overlap",
-        "capacity",
-        "one_active",
-        "role_required",
-        "shared",
-        "transition",
-        "range",
-        "other",
-    ]
+    kind: RuleKind
     entity: str
     description: str
     source: str
