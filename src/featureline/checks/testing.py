@@ -4,26 +4,33 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 
 from featureline.artifacts import RequirementsArtifact, TestingArtifact
 from featureline.checks.base import CheckContext, Finding, check, finding, not_compared
 from featureline.safepaths import path_problem
 
 
-def _test_ids(artifact: TestingArtifact) -> set[str]:
-    ids: set[str] = set()
+def _test_modules(artifact: TestingArtifact) -> Iterator[tuple[str, ast.Module]]:
+    """(path, parsed module) of every Python test file that parses; `testing.files`
+    reports the ones that do not."""
     for file in artifact.test_files:
         if not file.path.endswith(".py"):
             continue
         try:
-            tree = ast.parse(file.content)
+            yield file.path, ast.parse(file.content)
         except SyntaxError:
             continue
+
+
+def _test_ids(artifact: TestingArtifact) -> set[str]:
+    ids: set[str] = set()
+    for path, tree in _test_modules(artifact):
         for node in tree.body:
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith(
                 "test"
             ):
-                ids.add(f"{file.path}::{node.name}")
+                ids.add(f"{path}::{node.name}")
     return ids
 
 
@@ -121,13 +128,7 @@ def tagged_requirements(artifact: TestingArtifact) -> set[str]:
     """Every FR id some test function declares with ``@pytest.mark.requirement`` (on the
     function, its class, or a module-level ``pytestmark``)."""
     ids: set[str] = set()
-    for file in artifact.test_files:
-        if not file.path.endswith(".py"):
-            continue
-        try:
-            tree = ast.parse(file.content)
-        except SyntaxError:
-            continue
+    for _, tree in _test_modules(artifact):
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
                 ids |= _marked_ids(node.decorator_list)
