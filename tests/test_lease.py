@@ -97,11 +97,12 @@ def test_racing_takeovers_of_a_dead_lease_have_one_winner(store_url: str) -> Non
         run_id = f"lease-{uuid4().hex[:8]}"
         _plant(store_url, run_id, pid=_dead_pid(), host=socket.gethostname(), age=timedelta(0))
         outcomes: list[str] = []
-        start = threading.Barrier(4)
+        start, done = threading.Barrier(4), threading.Barrier(4)
 
         def take(
             run_id: str = run_id,
             start: threading.Barrier = start,
+            done: threading.Barrier = done,
             outcomes: list[str] = outcomes,
         ) -> None:
             with open_store(store_url) as store:
@@ -111,6 +112,7 @@ def test_racing_takeovers_of_a_dead_lease_have_one_winner(store_url: str) -> Non
                     outcomes.append("won")
                 except RunLockedError:
                     outcomes.append("refused")
+                done.wait()  # the winner holds on until every rival has tried
 
         threads = [threading.Thread(target=take) for _ in range(4)]
         for thread in threads:
@@ -118,6 +120,19 @@ def test_racing_takeovers_of_a_dead_lease_have_one_winner(store_url: str) -> Non
         for thread in threads:
             thread.join()
         assert sorted(outcomes) == ["refused", "refused", "refused", "won"]
+
+
+def test_a_lease_still_held_when_its_store_closes_is_released_with_its_heartbeat(
+    store_url: str,
+) -> None:
+    """A heartbeat must not outlive its connection (it would log 'connection is closed'
+    into whatever runs next) nor leave the run looking held."""
+    run_id = f"lease-{uuid4().hex[:8]}"
+    with open_store(store_url) as store:
+        lease = store.runs.leases.acquire(run_id)
+    assert not lease._thread.is_alive()
+    with open_store(store_url) as store:
+        assert store.runs.leases.holder(run_id) is None
 
 
 def test_status_comes_from_the_lease_not_the_stored_column(store_url: str) -> None:

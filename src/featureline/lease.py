@@ -70,11 +70,21 @@ class SqlLeases:
         self._conn = connection
         self._ph = placeholder
         self._lock = lock
+        self._held: set[Lease] = set()
 
     def setup(self) -> None:
         with self._lock:
             self._conn.execute(CREATE_LEASES)
             self._commit()
+
+    def close(self) -> None:
+        """Release every lease still held through this store before its connection closes:
+        a heartbeat must not outlive the connection it writes through."""
+        for lease in list(self._held):
+            try:
+                lease.release()
+            except Exception as exc:  # closing must not mask what is being unwound
+                get_logger(run_id=lease.run_id).warning("lease.release_failed", error=str(exc))
 
     def _commit(self) -> None:
         commit = getattr(self._conn, "commit", None)
@@ -128,7 +138,7 @@ class SqlLeases:
                 values,
             )
             if inserted == 1:
-                return Lease(self, run_id, token)
+                return self._hold(run_id, token)
             current = self.holder(run_id)
             if current is None:
                 continue  # released in between: try again
@@ -143,9 +153,14 @@ class SqlLeases:
                 get_logger(run_id=run_id).warning(
                     "lease.taken_over", dead_holder=current.describe()
                 )
-                return Lease(self, run_id, token)
+                return self._hold(run_id, token)
         current = self.holder(run_id)
         raise RunLockedError(run_id, current.describe() if current else "another process")
+
+    def _hold(self, run_id: str, token: str) -> Lease:
+        lease = Lease(self, run_id, token)
+        self._held.add(lease)
+        return lease
 
     def beat(self, run_id: str, token: str) -> bool:
         """Refresh the heartbeat; False when the lease is no longer ours."""
@@ -185,6 +200,7 @@ class Lease:
     def release(self) -> None:
         self._stop.set()
         self._thread.join(timeout=5)
+        self.table._held.discard(self)
         self.table.release(self.run_id, self.token)
 
 

@@ -162,6 +162,7 @@ def _open_sqlite(url: str) -> Iterator[Store]:
         except sqlite3.Error as exc:
             raise StoreError(f"store {path} {sqlite_problem(exc)}") from exc
         finally:
+            runs.leases.close()
             index_connection.close()
             blobs_connection.close()
     finally:
@@ -198,6 +199,7 @@ def _open_postgres(url: str) -> Iterator[Store]:
         except psycopg.Error as exc:
             raise StoreError(f"PostgreSQL store {where} {postgres_problem(exc)}") from exc
         finally:
+            runs.leases.close()
             blobs_connection.close()
     finally:
         connection.close()
