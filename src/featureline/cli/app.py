@@ -11,7 +11,9 @@ commands' own docstrings.
 from __future__ import annotations
 
 import importlib
+import os
 import sqlite3
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -125,6 +127,11 @@ class FeaturelineGroup(TyperGroup):
                 raise
             typer.echo(f"error: {printable(str(exc))}", err=True)
             raise typer.Exit(exc.exit_code) from None
+        except BrokenPipeError:
+            # the reader went away (`featureline ... | head`): stop quietly, exit 1 as click does
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise typer.Exit(1) from None
         except sqlite3.Error as exc:  # a database error the store did not see first
             if _debugging(ctx):
                 raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
+from featureline.artifacts import RequirementsArtifact
 from featureline.cli.safe import line, styled
 from featureline.views import RunView
 
@@ -26,6 +27,14 @@ def report_outcome(console: Console, view: RunView) -> None:
                 f": run {run_id} approved all {len(view.steps)} steps{cost}",
             )
         )
+        left = unbuilt(view)
+        if left:
+            console.print(
+                line(
+                    styled("not built", "yellow"),
+                    f": {left} (featureline show {run_id} requirements)",
+                )
+            )
         console.print(
             f"  inspect: featureline show {run_id}    export: featureline export {run_id} DIR"
         )
@@ -78,3 +87,21 @@ def report_outcome(console: Console, view: RunView) -> None:
             )
         )
     raise typer.Exit(EXIT_CODES[view.status])
+
+
+def unbuilt(view: RunView) -> str:
+    """What an approved run leaves undone, so "approved" never reads as "all built":
+    deferred requirements and open questions of its requirements artifact."""
+    parts: list[str] = []
+    for step in view.steps:
+        if step.kind != "requirements":
+            continue
+        artifact = step.artifact()
+        if not isinstance(artifact, RequirementsArtifact):
+            continue
+        deferred = [fr.id for fr in artifact.functional if fr.status == "deferred"]
+        if deferred:
+            parts.append(f"{len(deferred)} deferred requirement(s) ({', '.join(deferred)})")
+        if artifact.open_questions:
+            parts.append(f"{len(artifact.open_questions)} open question(s)")
+    return " and ".join(parts)
