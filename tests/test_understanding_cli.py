@@ -15,7 +15,7 @@ def test_unintelligible_request_stops_with_exit_3_and_says_how_to_proceed() -> N
 
 
 def test_an_approved_run_names_what_it_left_undone() -> None:
-    """"approved all 8 steps" must not read as "everything was built": deferred
+    """ "approved all 8 steps" must not read as "everything was built": deferred
     requirements and open questions are counted in the closing lines."""
     request = (
         "Volunteers register beehives with a name and an apiary location. "
