@@ -146,3 +146,16 @@ def test_a_manifest_naming_paths_outside_the_export_is_refused(
     (out / MANIFEST).write_text("{not json")
     with pytest.raises(UserInputError, match=r"manifest .* is damaged"):
         workspace.export(first, out, force=True)
+
+
+def test_an_export_to_a_relative_directory_lists_its_files(
+    runs: tuple[str, str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`featureline export RUN out` from the user's own directory: the listing of written
+    files once failed with "not in the subpath" after writing them."""
+    store, first, _ = runs
+    monkeypatch.chdir(tmp_path)
+    code, output = invoke("--store", store, "export", first, "out")
+    assert code == 0, output
+    assert "exported " in output and "  01-requirements.md" in output
+    assert (tmp_path / "out" / "01-requirements.md").is_file()

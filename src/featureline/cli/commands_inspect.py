@@ -378,9 +378,9 @@ def export_cmd(
     state: CliState = ctx.obj
     written = _workspace(ctx, run_id).export(run_id, directory, force=force)
     state.console.print(f"exported {len(written)} files to {directory}")
-    root = directory.resolve()
+    root = directory.absolute()
     for path in written:
-        typer.echo(f"  {printable(str(path.relative_to(root)))}")
+        typer.echo(f"  {printable(str(path.absolute().relative_to(root)))}")
 
 
 def graph_cmd(
