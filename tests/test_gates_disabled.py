@@ -304,6 +304,23 @@ def _rule_phrase_not_a_rule(data: dict[str, Any], _: Upstream) -> None:
     data["open_questions"].append(AT_MOST_ONE)
 
 
+# Tasks have no owner in the good artifacts: a rule that claims to build this sentence
+# while tasks stay readable by everyone is what fidelity.ownership stops.
+OWN_TASKS = "Members see only their own tasks."
+
+
+def _own_records_not_owned(data: dict[str, Any], _: Upstream) -> None:
+    data["rules"].append(
+        {
+            "id": "R-90",
+            "kind": "other",
+            "entity": "task",
+            "description": "members see only their own tasks",
+            "source": OWN_TASKS,
+        }
+    )
+
+
 def _target_not_met(data: dict[str, Any], _: Upstream) -> None:
     verdict = data["verdicts"][0]
     operation = verdict["operations"][0]
@@ -368,6 +385,7 @@ CHECK_SEEDS: dict[str, Seed] = {
     "fidelity.ranges": _range_bounds_nothing,
     "fidelity.rules": _rule_phrase_not_a_rule,
     "fidelity.operations": _verb_without_its_operation,
+    "fidelity.ownership": _own_records_not_owned,
     "testing.requirements": _untagged_requirement,
     "performance.targets": _target_not_met,
 }
@@ -376,7 +394,11 @@ CHECK_SEEDS: dict[str, Seed] = {
 FINDING_NAMES = {"implementation.payloads_match_schema": {"api_spec.fields_match_schema"}}
 NEEDS_POSTGRES = {"schema.postgres_executes"}
 # A seed whose defect needs words the request lacks: the sentence appended to the request.
-REQUEST_ADDITIONS = {"fidelity.rules": AT_MOST_ONE, "fidelity.enums": TONES}
+REQUEST_ADDITIONS = {
+    "fidelity.rules": AT_MOST_ONE,
+    "fidelity.enums": TONES,
+    "fidelity.ownership": OWN_TASKS,
+}
 
 
 def registered_checks() -> dict[str, str]:

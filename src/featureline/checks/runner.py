@@ -13,6 +13,7 @@ from featureline.checks import (  # noqa: F401  (importing registers the checks)
     docs,
     fidelity,
     implementation,
+    ownership,
     performance,
     requirements,
     schema,

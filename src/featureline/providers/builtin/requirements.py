@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from featureline.artifacts.requirements import (
     Actor,
@@ -12,6 +13,7 @@ from featureline.artifacts.requirements import (
     NonFunctionalRequirement,
     Relation,
     RequirementsArtifact,
+    Rule,
 )
 from featureline.providers.builtin.analysis import Domain, EntitySpec, analyse
 from featureline.providers.builtin.text import plural, shorten, title_words
@@ -25,6 +27,9 @@ from featureline.providers.builtin.understanding.emit import (
 )
 from featureline.providers.builtin.understanding.targets import is_target, non_functional
 from featureline.request import FeatureRequest
+
+if TYPE_CHECKING:
+    from featureline.checks.ownership import AccessGap
 
 GENERATOR_NOTE = (
     "Produced by featureline's deterministic builtin generator (heuristic English parsing), "
@@ -45,6 +50,7 @@ def build_requirements(
     domain = analyse(request)
     if not domain.entities:
         return _not_understood(request, domain, feedback)
+    _own_records(request, domain)
     frs: list[FunctionalRequirement] = []
     used: set[str] = set()
 
@@ -111,6 +117,17 @@ def build_requirements(
                 deferred=True,
                 note=f"{DEFERRED_NOTE}: {note}",
             )
+    for gap in _access_gaps(request, domain, rules):
+        sentence = gap.claim.sentence
+        frs[:] = [_uncited(f, sentence) for f in frs]
+        add(
+            shorten(f"Access as asked: {sentence}", 70),
+            f"Asked by the request but not generated: {gap.problem}.",
+            ["to be designed: who sees and changes which rows, as this sentence says"],
+            sentence,
+            deferred=True,
+            note=f"{DEFERRED_NOTE}: {gap.problem}",
+        )
     nfrs = link_targets(non_functional(domain), frs, domain)
     for n in nfrs:
         used.add(n.source)
@@ -157,6 +174,34 @@ def build_requirements(
             "A web front end",
         ],
     )
+
+
+def _own_records(request: FeatureRequest, domain: Domain) -> None:
+    """Read "employees see only their own claims" as ownership of claims by their creator,
+    unless the claims name the actor in a field of their own (deferred later)."""
+    from featureline.checks.ownership import access_gaps  # MERGE: top
+
+    entities = [_entity(e) for e in domain.entities.values()]
+    for gap in access_gaps(request.text, entities):
+        ent = domain.entities[gap.claim.entity.name]
+        if gap.claim.access == "own" and gap.field is None and ent.owned_by is None:
+            ent.owned_by, ent.ownership_source = "user", gap.claim.sentence
+
+
+def _access_gaps(request: FeatureRequest, domain: Domain, rules: list[Rule]) -> list[AccessGap]:
+    """What the generated service would get wrong about who sees which rows: deferred,
+    and no planned requirement cites it."""
+    from featureline.checks.ownership import access_gaps  # MERGE: top
+
+    entities = [_entity(e) for e in domain.entities.values()]
+    return list({g.claim.sentence: g for g in access_gaps(request.text, entities, rules)}.values())
+
+
+def _uncited(fr: FunctionalRequirement, sentence: str) -> FunctionalRequirement:
+    """A planned requirement stops citing a sentence it does not build."""
+    if fr.status != "planned" or fr.source != sentence:
+        return fr
+    return fr.model_copy(update={"source": ""})
 
 
 NOT_UNDERSTOOD = (
