@@ -16,6 +16,7 @@ from featureline.artifacts.requirements import FieldType
 from featureline.providers.builtin.fields import FieldSpec
 from featureline.providers.builtin.text import sentences, singular, snake
 from featureline.providers.builtin.understanding.actors import find_actors as read_actors
+from featureline.providers.builtin.understanding.columns import rename_keyword_fields
 from featureline.providers.builtin.understanding.hints import (
     apply_entity_hints,
     apply_relation_hints,
@@ -122,6 +123,7 @@ def analyse(request: FeatureRequest) -> Domain:
     share_referenced_role_records(domain)
     outside_people(domain)
     ensure_minimum(domain)
+    rename_keyword_fields(domain)
     field_names = {
         f.name for e in domain.entities.values() for f in e.fields if f.type != "reference"
     }
