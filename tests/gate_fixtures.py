@@ -34,6 +34,7 @@ DEFECTS = (
     "admin_refused",  # GET /v1/stats refuses its own role too (a gate that only counts 403s passes it)
     "bad_token_accepted",  # an unknown or missing token acts as user 1
     "sql_injection",  # the tag filter is pasted into the SQL text
+    "body_injection",  # a new note's title is pasted into the INSERT's SQL text
 )
 
 APP = r'''
@@ -59,6 +60,7 @@ UNBOUNDED_ID = False
 ADMIN_REFUSED = False
 BAD_TOKEN_ACCEPTED = False
 SQL_INJECTION = False
+BODY_INJECTION = False
 
 DB = "notes.db"
 MAX_ID = 2**31 - 1
@@ -197,9 +199,16 @@ NoteId = Annotated[int, Path(ge=1)] if UNBOUNDED_ID else Annotated[int, Path(ge=
 @app.post("/v1/notes", status_code=201, response_model=Note, operation_id="create_note",
           responses={k: ERRORS[k] for k in (401, 422)})
 def create_note(body: NoteIn, who: Caller = Depends(caller), conn: sqlite3.Connection = Depends(db)) -> Any:
-    cur = conn.execute(
-        "INSERT INTO notes (owner_id, title, tag) VALUES (?, ?, ?)", (who.id, body.title, body.tag)
-    )
+    if BODY_INJECTION:
+        cur = conn.execute(
+            f"INSERT INTO notes (owner_id, title, tag) VALUES (?, '{body.title}', ?)",
+            (who.id, body.tag),
+        )
+    else:
+        cur = conn.execute(
+            "INSERT INTO notes (owner_id, title, tag) VALUES (?, ?, ?)",
+            (who.id, body.title, body.tag),
+        )
     created = note(conn.execute("SELECT * FROM notes WHERE id = ?", (cur.lastrowid,)).fetchone())
     if UNDOCUMENTED_STATUS:
         return JSONResponse(created.model_dump(), status_code=200)

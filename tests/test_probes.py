@@ -188,6 +188,14 @@ def test_an_injectable_filter_that_lists_other_users_rows_is_caught() -> None:
 
 
 @pytest.mark.slow
+def test_sql_built_from_a_body_field_is_caught() -> None:
+    errors = security_errors(run_probes("body_injection"))
+    injection = [f for f in errors if f.message.startswith("injection probe")]
+    assert [f.location for f in injection] == ["POST /v1/notes"], errors
+    assert "body title=" in injection[0].message
+
+
+@pytest.mark.slow
 def test_without_a_users_script_the_probes_fail_loudly() -> None:
     errors = security_errors(run_probes(users_script=False))
     assert [f.location for f in errors] == ["users_script"]

@@ -5,9 +5,10 @@ lists the operations with their kind, resource and required roles, the demo user
 the auth header. This script creates one row of every resource as its owner, then:
 no token / a bad token → 401 on every non-public operation; a second user reads, lists,
 updates and deletes the owner's row (must fail unless the plan marks that shared); users
-without a required role → 403; injection payloads in every string parameter → no 5xx and
-no foreign rows; huge integers, a body that is not UTF-8 JSON, an undeclared method and an
-unknown route → a documented 4xx (405 with the full Allow, 404), never a 5xx.
+without a required role → 403; injection payloads in every string query parameter → no 5xx
+and no foreign rows, and in every free-text body field of a create or update → no 5xx;
+huge integers, a body that is not UTF-8 JSON, an undeclared method and an unknown route →
+a documented 4xx (405 with the full Allow, 404), never a 5xx.
 Prints one JSON line per violation and a final ``{"summary": ...}``.
 """
 
@@ -524,6 +525,55 @@ class Probe:
                             )
                             break
 
+    def body_strings(self, op: dict[str, Any]) -> list[str]:
+        """The free-text properties of an operation's JSON body (no format, enum or
+        pattern: those are validated before any SQL sees them)."""
+        content = self.resolve(self.operation_spec(op).get("requestBody", {})).get("content", {})
+        media = content.get("application/json") if isinstance(content, dict) else None
+        schema = self.resolve(media.get("schema", {})) if isinstance(media, dict) else {}
+        names = []
+        for name, sub in schema.get("properties", {}).items():
+            prop = self.resolve(sub)
+            if prop.get("readOnly") or {"format", "enum", "pattern"} & set(prop):
+                continue
+            kinds = prop.get("type")
+            if kinds == "string" or (isinstance(kinds, list) and "string" in kinds):
+                names.append(name)
+        return names
+
+    def body_injection(self) -> None:
+        """Injection payloads in every free-text body field of every create and update: a
+        service that builds SQL from them answers 5xx (or loses its table)."""
+        for op in self.plan["operations"]:
+            if op["method"] not in ("POST", "PUT", "PATCH") or op["kind"] not in (
+                "create",
+                "update",
+            ):
+                continue
+            row = self.rows.get(op["collection"]) if op["kind"] == "update" else None
+            user = row["owner"] if row is not None else self.user_for(op["roles"])
+            if user is None or (op["kind"] == "update" and row is None):
+                continue
+            base = self.body_for(op) if row is None else dict(row.get("body") or {})
+            if not isinstance(base, dict):
+                continue
+            for name in self.body_strings(op):
+                for payload in INJECTIONS:
+                    response = self.call(op, user, body={**base, name: payload})
+                    if response is not None and response.status_code >= 500:
+                        self.violate(
+                            "injection",
+                            op,
+                            user,
+                            response.status_code,
+                            "no 5xx",
+                            f"body {name}={payload!r}: {response.status_code} "
+                            f"{response.text[:150]}",
+                        )
+                        break
+            if row is not None and row.get("body"):
+                self.call(op, user, body=row["body"])  # put the probed row back as it was
+
     # -- robustness: the inputs fuzzing may not reach in one bounded cycle -------------
 
     def documented(self, op: dict[str, Any], status: int) -> tuple[bool, list[str]]:
@@ -647,6 +697,7 @@ class Probe:
         self.robustness()
         self.auth()
         self.injection()
+        self.body_injection()
         self.cross_user()
         self.roles()  # last: a role holder's DELETE may remove the rows the others look for
 
