@@ -404,6 +404,24 @@ def test_real_api_is_blocked_in_tests(monkeypatch: pytest.MonkeyPatch) -> None:
 # -- unusable answers: re-asked with the reason, every call counted ------------------------------
 
 
+@pytest.mark.parametrize("step", ["requirements", "implementation"])
+def test_json_wrapped_in_prose_or_a_fence_is_read_without_a_re_ask(
+    fake: FakeMessagesAPI,
+    agent: AgentSpec,
+    feature: FeatureRequest,
+    upstream: dict[str, Artifact],
+    step: str,
+) -> None:
+    """A server (or model) that ignores output_config answers "Here is ... ```json ...```":
+    the artifact inside is used as is, in one call."""
+    specialist = _specialist(fake)
+    fake.inject(Fault.wrapped())
+    result = specialist.produce(_task(PIPELINE, step, agent, feature, upstream))
+    assert result.artifact == upstream[step]
+    assert [c.outcome for c in result.calls] == ["ok"]
+    assert len(fake.requests) == 1
+
+
 @pytest.mark.parametrize(
     ("fault", "outcome", "reason"),
     [

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -766,7 +767,29 @@ def _judge(
     try:
         return output_type.model_validate_json(reply.text), "ok", ""
     except ValidationError as exc:
+        enclosed = _enclosed_json(reply.text)
+        if enclosed is not None:
+            try:
+                return output_type.model_validate_json(enclosed), "ok", ""
+            except ValidationError:
+                pass  # the first error (of the whole text) says more
         return None, "retried_validation", f"it did not validate: {describe_validation_error(exc)}"
+
+
+_FENCED = re.compile(r"```(?:json|JSON)?[ \t]*\n(?P<body>.*?)\n[ \t]*```", re.S)
+
+
+def _enclosed_json(text: str) -> str | None:
+    """The JSON object inside an answer that wraps it in a code fence or a sentence (a
+    server or model that ignores ``output_config``): the first fenced block, else the span
+    from the first ``{`` to the last ``}``; None when the text has neither."""
+    fenced = _FENCED.search(text)
+    if fenced is not None:
+        return fenced.group("body").strip()
+    start, end = text.find("{"), text.rfind("}")
+    if start < 0 or end <= start or (start == 0 and end == len(text) - 1):
+        return None
+    return text[start : end + 1]
 
 
 __all__ = [

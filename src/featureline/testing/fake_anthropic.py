@@ -38,7 +38,14 @@ from featureline.providers.builtin_critic import critique
 from featureline.request import FeatureRequest
 
 FaultKind = Literal[
-    "status", "slow", "malformed_json", "max_tokens", "refusal", "invalid_artifact", "stream_error"
+    "status",
+    "slow",
+    "malformed_json",
+    "max_tokens",
+    "refusal",
+    "invalid_artifact",
+    "stream_error",
+    "wrapped",
 ]
 
 ERROR_TYPES: dict[int, str] = {
@@ -137,6 +144,12 @@ class Fault:
     def invalid_artifact(cls) -> Fault:
         """Well-formed JSON that misses a required field of the artifact."""
         return cls("invalid_artifact")
+
+    @classmethod
+    def wrapped(cls) -> Fault:
+        """The artifact's JSON inside a sentence and a ```json fence, as a server or model
+        that ignores ``output_config`` answers."""
+        return cls("wrapped")
 
     @classmethod
     def stream_error(cls, error_type: str = "overloaded_error") -> Fault:
@@ -494,6 +507,8 @@ class FakeMessagesAPI:
         text = self._build_answer(body, kind)
         if fault is not None and fault.kind == "max_tokens":
             return text[: max(1, len(text) // 2)], "max_tokens"
+        if fault is not None and fault.kind == "wrapped":
+            return f"Here is the artifact you asked for:\n\n```json\n{text}\n```\n", "end_turn"
         if fault is not None and fault.kind == "invalid_artifact":
             data = json.loads(text)
             required = _schema_of(body).get("required") or list(data)
