@@ -60,7 +60,6 @@ UNBOUNDED_ID = False
 ADMIN_REFUSED = False
 BAD_TOKEN_ACCEPTED = False
 SQL_INJECTION = False
-BODY_INJECTION = False
 
 DB = "notes.db"
 MAX_ID = 2**31 - 1
@@ -199,16 +198,9 @@ NoteId = Annotated[int, Path(ge=1)] if UNBOUNDED_ID else Annotated[int, Path(ge=
 @app.post("/v1/notes", status_code=201, response_model=Note, operation_id="create_note",
           responses={k: ERRORS[k] for k in (401, 422)})
 def create_note(body: NoteIn, who: Caller = Depends(caller), conn: sqlite3.Connection = Depends(db)) -> Any:
-    if BODY_INJECTION:
-        cur = conn.execute(
-            f"INSERT INTO notes (owner_id, title, tag) VALUES (?, '{body.title}', ?)",
-            (who.id, body.tag),
-        )
-    else:
-        cur = conn.execute(
-            "INSERT INTO notes (owner_id, title, tag) VALUES (?, ?, ?)",
-            (who.id, body.title, body.tag),
-        )
+    cur = conn.execute(
+        "INSERT INTO notes (owner_id, title, tag) VALUES (?, ?, ?)", (who.id, body.title, body.tag)
+    )
     created = note(conn.execute("SELECT * FROM notes WHERE id = ?", (cur.lastrowid,)).fetchone())
     if UNDOCUMENTED_STATUS:
         return JSONResponse(created.model_dump(), status_code=200)
@@ -395,11 +387,26 @@ print(json.dumps({"LOADTEST_ROWS": "0"}))
 """
 
 
+# The body_injection defect is code, not a flag: an f-string in the app would be caught by
+# the static implementation.parameterised_sql check even while switched off.
+SAFE_INSERT = (
+    '"INSERT INTO notes (owner_id, title, tag) VALUES (?, ?, ?)", (who.id, body.title, body.tag)'
+)
+PASTED_INSERT = (
+    "\"INSERT INTO notes (owner_id, title, tag) VALUES (?, '\" + body.title + \"', ?)\", "
+    "(who.id, body.tag)"
+)
+
+
 def app_source(*defects: str) -> str:
     unknown = set(defects) - set(DEFECTS)
     assert not unknown, f"unknown defects {unknown}"
     source = APP
     for defect in defects:
+        if defect == "body_injection":
+            assert SAFE_INSERT in source
+            source = source.replace(SAFE_INSERT, PASTED_INSERT, 1)
+            continue
         source = source.replace(f"{defect.upper()} = False", f"{defect.upper()} = True", 1)
     return source
 

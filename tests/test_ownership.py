@@ -121,3 +121,18 @@ def test_the_builtin_owns_what_is_private_and_defers_what_it_cannot_scope() -> N
     sentence = "Students view their own lessons."
     citing = [f for f in req.functional if f.source == sentence]
     assert citing and all(f.status == "deferred" for f in citing), citing
+
+
+def test_rows_that_belong_to_a_private_record_are_private_too() -> None:
+    """Without an owner of their own, a private plan's exercises would be listed to every
+    signed-in user through their own collection."""
+    req = build_requirements(
+        parse_request(
+            "Coaches keep training plans with a title. A plan has exercises (name, "
+            "repetitions). Coaches see only their own plans."
+        )
+    )
+    owners = {e.name: e.owned_by for e in req.entities}
+    assert owners["plan"] is not None
+    assert owners["exercise"] is not None, owners
+    assert any(r.source == "exercise" and r.target == "plan" for r in req.relations)

@@ -21,6 +21,7 @@ from featureline.providers.builtin.understanding.hints import (
     apply_entity_hints,
     apply_relation_hints,
 )
+from featureline.providers.builtin.understanding.inherit import own_children_of_owned_records
 from featureline.providers.builtin.understanding.lexicon import (
     NOT_ENTITIES,
     can_be_noun,
@@ -121,6 +122,7 @@ def analyse(request: FeatureRequest) -> Domain:
     for sentence in sents:
         read_rules(domain, sentence)
     share_referenced_role_records(domain)
+    own_children_of_owned_records(domain)
     outside_people(domain)
     ensure_minimum(domain)
     rename_keyword_fields(domain)
