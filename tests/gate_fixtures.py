@@ -393,7 +393,7 @@ SAFE_INSERT = (
     '"INSERT INTO notes (owner_id, title, tag) VALUES (?, ?, ?)", (who.id, body.title, body.tag)'
 )
 PASTED_INSERT = (
-    "\"INSERT INTO notes (owner_id, title, tag) VALUES (?, '\" + body.title + \"', ?)\", "
+    '"INSERT INTO notes (owner_id, title, tag) VALUES (?, \'" + body.title + "\', ?)", '
     "(who.id, body.tag)"
 )
 
