@@ -124,8 +124,8 @@ def test_the_builtin_owns_what_is_private_and_defers_what_it_cannot_scope() -> N
 
 
 def test_rows_that_belong_to_a_private_record_are_private_too() -> None:
-    """Without an owner of their own, a private plan's exercises would be listed to every
-    signed-in user through their own collection."""
+    """A private plan's exercises are private too: the requirements say so (and trace and
+    test it), instead of presenting them as rows without an owner."""
     req = build_requirements(
         parse_request(
             "Coaches keep training plans with a title. A plan has exercises (name, "

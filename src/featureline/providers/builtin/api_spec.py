@@ -365,6 +365,8 @@ def build_api_spec(req: RequirementsArtifact, feedback: tuple[str, ...] = ()) ->
                 (fid for fid, ops in mapping.items() if (res.entity, op) in ops),
                 key=lambda i: int(i.split("-")[1]),
             )
+            if op == "update" and not res.updatable:
+                continue  # nothing of its own to change: its Update requirement is deferred
             method, path = res.endpoint(op)
             paths.setdefault(path, {})[method.lower()] = _operation(res, op, ids)
             endpoints.append(

@@ -321,15 +321,27 @@ def _entity_requirements(domain: Domain, ent: EntitySpec, add: Adder) -> None:
         ],
         priority="should",
     )
-    add(
-        f"Update {name}",
-        f"Change some fields of a {name}.",
-        [
-            f"PATCH {path}/{{id}} with any subset of fields returns 200 with the updated {name}",
-            "invalid values return 422; an unknown id returns 404",
-        ],
-        priority="must" if "edit" in lsrc.lower() else "should",
-    )
+    if any(f.type != "reference" for f in ent.fields):
+        add(
+            f"Update {name}",
+            f"Change some fields of a {name}.",
+            [
+                f"PATCH {path}/{{id}} with any subset of fields returns 200 with the updated "
+                f"{name}",
+                "invalid values return 422; an unknown id returns 404",
+            ],
+            priority="must" if "edit" in lsrc.lower() else "should",
+        )
+    else:  # nothing of its own to change: the request's words about it were not understood
+        note = f"the builtin found no field of a {name} to change"
+        add(
+            f"Update {name}",
+            f"Change some fields of a {name}: {note}.",
+            [f"to be designed: what of a {name} can change"],
+            ent.source,
+            deferred=True,
+            note=f"{DEFERRED_NOTE}: {note}",
+        )
     add(
         f"Delete {name}",
         f"Remove a {name}.",

@@ -136,6 +136,12 @@ class Resource:
         return tuple(c for c in self.cols if c.writable)
 
     @property
+    def updatable(self) -> bool:
+        """Whether a row has anything of its own to change (references aside): without it
+        there is no PATCH, and its Update requirement is deferred."""
+        return any(c.fk_table is None for c in self.body_cols)
+
+    @property
     def sortable(self) -> tuple[str, ...]:
         keys = ["created_at"] + [
             c.name

@@ -27,11 +27,15 @@ def ownership_test(r: Resource) -> list[str]:
         f"    assert listing.status_code == {expect('list', 200)}",
         '    listed = [row["id"] for row in listing.json().get("items", [])]',
         f"    assert client.get(url, headers=other_auth).status_code == {expect('get', 200 if r.shared else 404)}",
-        f"    assert client.patch(url, json={patch}, headers=other_auth).status_code == {expect('update', 403 if r.shared else 404)}",
         f"    assert client.delete(url, headers=other_auth).status_code == {expect('delete', 403 if r.shared else 404)}",
         f'    assert (item["id"] in listed) is {r.shared and not r.roles_for("list")}',
         '    assert client.get(url, headers=reader).json() == item, "another user changed the row"',
     ]
+    if r.updatable:
+        lines.insert(
+            6,  # after the GET, before the DELETE
+            f"    assert client.patch(url, json={patch}, headers=other_auth).status_code == {expect('update', 403 if r.shared else 404)}",
+        )
     return lines
 
 

@@ -1,10 +1,11 @@
-"""Rows that belong to a private record are private too.
+"""Rows that belong to a private record are private too, and the requirements say so.
 
-"An invoice has line items" with invoices owned by their freelancer: if line items had no
-owner, any signed-in user could list every freelancer's line items through
-``/v1/line-items``. Only an invoice's owner can add lines to it (a referenced row must be
-visible to the caller), so owning a child row by its creator gives it exactly the
-invoice owner's visibility.
+"An invoice has line items" with invoices owned by their freelancer: only an invoice's
+owner can add lines to it (a referenced row must be visible to the caller), and the
+generated service keeps every row private to its creator, so the lines are exactly as
+private as the invoice. Marking them owned makes the requirements say it, so the
+restriction is a traced requirement with its tests, and a provider reading these
+requirements (or a reviewer) does not take the lines for public rows.
 """
 
 from __future__ import annotations
