@@ -100,6 +100,9 @@ def test_what_is_not_about_an_entity_makes_no_claim() -> None:
     assert access_claims("Nobody can see the sky.", entities) == []
     [claim] = access_claims("Clerks cancel any invoice that is unpaid.", entities)
     assert (claim.subject, claim.entity.name, claim.access) == ("clerk", "invoice", "all")
+    [made] = access_claims("Sellers see only the invoices they issued.", entities)
+    assert (made.subject, made.entity.name, made.access) == ("seller", "invoice", "own")
+    assert access_claims("Invoices they need are printed.", entities) == []
 
 
 def test_the_builtin_owns_what_is_private_and_defers_what_it_cannot_scope() -> None:

@@ -30,6 +30,12 @@ from featureline.checks.wording import WORD, covers, lemma
 from featureline.providers.builtin.text import sentences
 
 OWN = re.compile(r"\b(?:their|his|her|its|my|your|our)\s+own\b", re.IGNORECASE)
+#: "the tickets they raised", "bookings that she made": the records someone made are theirs
+MADE = re.compile(
+    r"\b(?P<object>[a-z]+)\s+(?:that\s+|which\s+)?(?:they|he|she|you)\s+(?:have\s+)?"
+    r"(?:[a-z]+ed|made|wrote|sent|took|own|built|began|set\s+up)\b",
+    re.IGNORECASE,
+)
 ALL = re.compile(
     r"\b(?P<verb>see|sees|view|views|list|lists|read|reads|browse|browses|access|accesses|"
     r"manage|manages|edit|edits|change|changes|update|updates|cancel|cancels|delete|deletes|"
@@ -139,17 +145,20 @@ def _object(after: list[str], sentence: str, entities: Sequence[Entity]) -> Enti
 
 
 def access_claims(text: str, entities: Sequence[Entity]) -> list[AccessClaim]:
-    """Every "their own X" and "see all / cancel any X" of the text, with X resolved to an
-    entity and the clause's first word as the actor."""
+    """Every "their own X", "the Xs they made" and "see all / cancel any X" of the text,
+    with X resolved to an entity and the clause's first word as the actor."""
     claims: list[AccessClaim] = []
     for sentence in sentences(text):
         for clause in CLAUSE.split(sentence):
-            for access, pattern in (("own", OWN), ("all", ALL)):
+            for access, pattern in (("own", OWN), ("all", ALL), ("own", MADE)):
                 match = pattern.search(clause)
                 if match is None:
                     continue
-                after = WORD.findall(clause[match.end() :].lower())
-                entity = _object(after, sentence, entities)
+                if pattern is MADE:
+                    entity = _first_entity([match.group("object")], entities)
+                else:
+                    after = WORD.findall(clause[match.end() :].lower())
+                    entity = _object(after, sentence, entities)
                 before = WORD.findall(clause[: match.start()].lower())
                 if entity is not None and before:
                     claims.append(AccessClaim(sentence, lemma(before[0]), entity, access))  # type: ignore[arg-type]
