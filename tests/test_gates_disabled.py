@@ -29,9 +29,9 @@ from featureline.checks import CheckContext, Finding, has_errors, run_checks
 from featureline.checks import base as check_base
 from featureline.checks.base import checks_for
 from featureline.export import export_run
+from featureline.language.sentences import sentences
 from featureline.providers.base import StepResult, StepTask
 from featureline.providers.builtin import BuiltinSpecialist
-from featureline.providers.builtin.text import sentences
 from featureline.providers.builtin_critic import BuiltinCritic
 from featureline.request import read_request
 from featureline.review import Review

@@ -32,20 +32,20 @@ from featureline.artifacts import ApiSpecArtifact, RequirementsArtifact
 from featureline.artifacts.api_spec import Endpoint
 from featureline.checks.base import CheckContext, Finding, check, finding, not_compared
 from featureline.checks.wording import WORD, content, covers, grounded, lemma, stem, within
-from featureline.providers.builtin.text import sentences
-from featureline.providers.builtin.understanding.lexicon import (
+from featureline.language.lexicon import (
     ACTION_VERBS,
     NOMINALISATIONS,
     NOT_ENTITIES,
     verb_lemma,
 )
-from featureline.providers.builtin.understanding.phrases import (
+from featureline.language.phrases import (
     DETERMINERS,
     PORTIONS,
     NounPhrase,
     noun_phrase,
     tokens,
 )
+from featureline.language.sentences import sentences
 
 HOW_TO_PROCEED = (
     "name what the service stores in the request (e.g. 'A recipe has a title and steps'), "
