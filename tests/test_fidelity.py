@@ -154,6 +154,16 @@ def test_operations_without_requirements_say_not_compared() -> None:
     assert [f.severity for f in found] == ["warning"]
 
 
+# True findings on the builtin's own output, kept visible until the builtin is fixed (then
+# the test fails and the entry goes): each is a planned requirement its API cannot serve.
+BUILTIN_DEFECTS: dict[str, set[tuple[str, str]]] = {
+    # 'Reps search contacts by name' is planned, but GET /v1/contacts has no q, no name
+    "crm-contacts.md": {("fidelity.operations", "FR-14")},
+    # 'Buyers filter properties by city and by a price range' is planned, with no price filter
+    "property-listings.md": {("fidelity.operations", "FR-8")},
+}
+
+
 @pytest.mark.parametrize("path", SAMPLES + CORPUS, ids=lambda p: p.name)
 def test_no_false_errors_on_samples_and_corpus(path: Path) -> None:
     request = read_request(str(path))
@@ -166,7 +176,8 @@ def test_no_false_errors_on_samples_and_corpus(path: Path) -> None:
     assert not fidelity, fidelity
     api = build_api_spec(req).model_dump()
     found = findings("api_spec", api, request, requirements=req)
-    assert not [f for f in found if f.check.startswith("fidelity")], found
+    errors = {(f.check, f.location) for f in found if f.check.startswith("fidelity")}
+    assert errors == BUILTIN_DEFECTS.get(path.name, set()), found
 
 
 def test_requirements_artifact_round_trips_with_rules() -> None:

@@ -1,0 +1,161 @@
+"""``fidelity.support``: the sentence a requirement cites says what the requirement does.
+
+A citation that is in the request is not yet a reason: "List passes" citing "Staff can
+list today's visits" is grounded and covers the sentence, yet builds the wrong thing. The
+requirement's verb (or one of its operation class) and every record and qualifier it acts
+on must be words of the cited sentence(s), compared by lemma, stem or nominalisation
+("book rooms" supports "Create booking"). Creating is implied by any sentence that names
+the record; a title whose verb names no known operation is not judged.
+"""
+
+from __future__ import annotations
+
+import re
+
+from featureline.artifacts import RequirementsArtifact
+from featureline.checks.actions import ORDERING, Action, operation_of, read_action
+from featureline.checks.base import CheckContext, Finding, check, finding
+from featureline.checks.wording import content, covers, lemma, stem, within
+from featureline.language.lexicon import NOMINALISATIONS, verb_lemma
+from featureline.language.phrases import tokens
+from featureline.language.sentences import sentences
+
+#: the operation classes a sentence may say for a requirement of each class to be supported
+SUPPORTED_BY: dict[str, frozenset[str]] = {
+    "list": frozenset({"list", "get", "filter", "search", "sort", "aggregate"}),
+    "get": frozenset({"get", "list", "search"}),
+    "filter": frozenset({"filter", "list", "get", "search"}),  # its qualifiers are checked
+    "search": frozenset({"search"}),
+    "sort": frozenset({"sort"}),
+    "aggregate": frozenset({"aggregate"}),
+    "update": frozenset({"update", "transition"}),
+    "delete": frozenset({"delete", "transition"}),
+    "transition": frozenset({"transition", "update"}),
+}
+AGGREGATE_WORDS = re.compile(
+    r"\b(?:how many|number of|counts?|totals?|averages?|sums?|statistics|stats|summary|"
+    r"summaries|breakdown|balances?|report)\b"
+)
+
+
+class Support:
+    """What a cited text can support: its lemmas, stems, the records its verbs name and the
+    operation classes it says."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text.lower()
+        self.lemmas = set(content(text))
+        self.stems = {stem(w) for w in self.lemmas}
+        toks = tokens(text)
+        verbs = {v for v in (verb_lemma(t) for t in toks) if v}
+        self.lemmas |= verbs | {NOMINALISATIONS[v] for v in verbs if v in NOMINALISATIONS}
+        self.operations = {
+            op for i, t in enumerate(toks) if (op := _operation(t, toks, i)) is not None
+        }
+        if ORDERING.search(self.text):
+            self.operations.add("sort")
+        if AGGREGATE_WORDS.search(self.text):
+            self.operations.add("aggregate")
+
+    def has(self, word: str) -> bool:
+        return any(w in self.lemmas or stem(w) in self.stems for w in content(word) or [word])
+
+    def does(self, action: Action) -> bool:
+        if action.operation == "create" or self.has(action.verb):
+            return True
+        return bool(self.operations & SUPPORTED_BY.get(action.operation, frozenset()))
+
+
+def _operation(tok: str, toks: list[str], i: int) -> str | None:
+    verb = verb_lemma(tok) or lemma(tok)
+    return operation_of(verb, toks, i)
+
+
+def cited_text(source: str, request: list[str]) -> str:
+    """The source and every request sentence it quotes or paraphrases (a partial quote
+    'filter them by tag' is read with its whole sentence)."""
+    whole = [s for s in request if covers(source, s) or within(source, s)]
+    return " ".join([source, *whole])
+
+
+class Model:
+    """What the requirements model that a citation may support indirectly: records created
+    with a related one ('save bookmarks' creates their tags) and enum fields whose values
+    the text says ('goes from draft to sent' moves the status)."""
+
+    def __init__(self, req: RequirementsArtifact) -> None:
+        self.related: dict[str, set[str]] = {}
+        for r in req.relations:
+            self._relate(r.source, r.target)
+        for e in req.entities:
+            for f in e.fields:
+                if f.references:
+                    self._relate(e.name, f.references)
+        self.enums: dict[str, set[str]] = {}
+        for e in req.entities:
+            for f in e.fields:
+                if f.enum_values:
+                    values = {w for v in f.enum_values for w in content(v)}
+                    self.enums.setdefault(_head(f.name), set()).update(values)
+
+    def _relate(self, a: str, b: str) -> None:
+        self.related.setdefault(_head(a), set()).add(_head(b))
+        self.related.setdefault(_head(b), set()).add(_head(a))
+
+    def supports(self, action: Action, obj: str, support: Support) -> bool:
+        if support.has(obj):
+            return True
+        if any(support.has(v) for v in self.enums.get(obj, ())):
+            return True
+        return action.operation == "create" and any(
+            support.has(r) for r in self.related.get(obj, ())
+        )
+
+
+def _head(name: str) -> str:
+    words = content(name)
+    return words[-1] if words else name.lower()
+
+
+def _unsupported(action: Action, support: Support, model: Model) -> list[str]:
+    missing = [] if support.does(action) else [f"the verb \u201c{action.verb}\u201d"]
+    missing += [
+        f"\u201c{o}\u201d" for o in action.objects if not model.supports(action, o, support)
+    ]
+    missing += [
+        f"\u201c{q.replace('_', ' ')}\u201d" for q in action.qualifiers if not support.has(q)
+    ]
+    return missing
+
+
+@check("requirements", "fidelity.support")
+def citations_support(artifact: RequirementsArtifact, context: CheckContext) -> list[Finding]:
+    request = sentences(context.request.text)
+    model = Model(artifact)
+    out = []
+    for fr in artifact.functional:
+        action = read_action(fr.title)
+        source = " ".join(fr.source.split())
+        if action is None or not source or source.lower() == "front matter hint":
+            continue
+        missing = _unsupported(action, Support(cited_text(source, request)), model)
+        if not missing:
+            continue
+        said = next(
+            (n for n, s in enumerate(request, 1) if not _unsupported(action, Support(s), model)),
+            None,
+        )
+        cited = f"\u201c{fr.title}\u201d cites \u201c{source[:80]}\u201d, which does not say "
+        if said is not None:  # asked for, but elsewhere: the trace is wrong, not the work
+            message = f"{cited}{' or '.join(missing)}; request sentence {said} does: cite it"
+            out.append(finding("fidelity.support", fr.id, message, "warning"))
+            continue
+        out.append(
+            finding(
+                "fidelity.support",
+                fr.id,
+                f"{cited}{' or '.join(missing)}, and no sentence of the request asks for it: "
+                "cite the sentence that does, or remove the requirement",
+            )
+        )
+    return out
