@@ -161,7 +161,6 @@ def _qualifiers(toks: list[str], j: int) -> tuple[str, ...]:
             if np is None:
                 m += 1
                 continue
-            if not np.is_person:  # 'per owner', 'per member': the user, not a field
-                out.append("_".join(lemma(w) for w in np.words))
+            out.append("_".join(lemma(w) for w in np.words))
             m = np.end
     return tuple(out)

@@ -61,7 +61,10 @@ def _short(text: str, limit: int = 90) -> str:
 
 
 def _citations(req: RequirementsArtifact) -> list[str]:
+    """Every text that may cite a sentence; a requirement's partial quote is read alone too
+    (its description would dilute it)."""
     out = [f"{f.source} {f.description}" if f.source else f.description for f in req.functional]
+    out += [f.source for f in req.functional if f.source]
     out += [f"{n.source} {n.description}" for n in req.non_functional]
     out += [f"{r.source} {r.description}" for r in req.rules]
     out += list(req.open_questions) + list(req.out_of_scope)
@@ -408,9 +411,16 @@ def _bounded(artifact: RequirementsArtifact) -> dict[str, set[tuple[float, float
 
 
 def _fields_named_before(before: str, fields: list[str]) -> list[str]:
-    """Fields whose name the words just before a range say ('watering interval in days')."""
-    window = set(content(before)[-FIELD_WINDOW:])
-    return [f for f in fields if (words := content(f)) and set(words) <= window]
+    """The fields whose name the words just before a range say, nearest first ('a height
+    in cm and a watering interval in days (' -> watering_interval)."""
+    window = content(before)[-FIELD_WINDOW:]
+    ends: dict[str, int] = {}
+    for f in fields:
+        words = content(f)
+        if words and set(words) <= set(window):
+            ends[f] = max(i for i, w in enumerate(window) if w in words)
+    nearest = max(ends.values(), default=None)
+    return [f for f, end in ends.items() if end == nearest]
 
 
 @check("requirements", "fidelity.ranges")
@@ -429,15 +439,14 @@ def ranges_constrain(artifact: RequirementsArtifact, context: CheckContext) -> l
                 continue
             if _excused(artifact, sentence, m.group(0)):
                 continue
-            target = f"{' or '.join(named)}" if named else "a field"
-            out.append(
-                finding(
-                    "fidelity.ranges",
-                    f"request sentence {n}",
-                    f"\u201c{m.group(0).lstrip('(')}\u201d bounds no field: give {target} minimum "
-                    f"{pair[0]:g} and maximum {pair[1]:g} (or a range rule)",
-                )
+            said = f"\u201c{m.group(0).lstrip('(')}\u201d"
+            fix = f"minimum {pair[0]:g} and maximum {pair[1]:g} (or a range rule)"
+            message = (
+                f"{said} bounds {' or '.join(named)}, which has no such bounds: give it {fix}"
+                if named
+                else f"{said} bounds no field: give the field it is about {fix}"
             )
+            out.append(finding("fidelity.ranges", f"request sentence {n}", message))
     return out
 
 

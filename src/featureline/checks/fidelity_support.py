@@ -16,7 +16,7 @@ from featureline.artifacts import RequirementsArtifact
 from featureline.checks.actions import ORDERING, Action, operation_of, read_action
 from featureline.checks.base import CheckContext, Finding, check, finding
 from featureline.checks.wording import content, covers, lemma, stem, within
-from featureline.language.lexicon import NOMINALISATIONS, verb_lemma
+from featureline.language.lexicon import NOMINALISATIONS, is_person, verb_lemma
 from featureline.language.phrases import tokens
 from featureline.language.sentences import sentences
 
@@ -123,7 +123,9 @@ def _unsupported(action: Action, support: Support, model: Model) -> list[str]:
         f"\u201c{o}\u201d" for o in action.objects if not model.supports(action, o, support)
     ]
     missing += [
-        f"\u201c{q.replace('_', ' ')}\u201d" for q in action.qualifiers if not support.has(q)
+        f"\u201c{q.replace('_', ' ')}\u201d"
+        for q in action.qualifiers
+        if not support.has(q) and not is_person(q.rsplit("_", 1)[-1])  # 'per owner': the user
     ]
     return missing
 
