@@ -164,6 +164,11 @@ CABINS = (
 )
 FISHING = "Anglers record catches with a species, a weight in grams and the lake."
 
+DENTIST = (
+    "Receptionists book appointments for patients with a dentist. Receptionists list "
+    "appointments per dentist per day."
+)
+
 WRONG = [
     Case(
         "missed sentence",
@@ -261,6 +266,22 @@ WRONG = [
             actors=("staff", "member"),
         ),
         expect=("fidelity.support", "\u201cpass\u201d"),
+    ),
+    Case(
+        "a listing's 'per' dropped",
+        DENTIST,
+        requirements(
+            [
+                ent("Appointment", "appointments", fld("starts_at", "datetime"), fld("patient")),
+                ent("Dentist", "a dentist", fld("name")),
+            ],
+            [
+                fr(1, "Book appointment", "Receptionists book appointments for patients"),
+                fr(2, "List appointments", "receptionists list appointments per dentist per day"),
+            ],
+            actors=("receptionist",),
+        ),
+        expect=("fidelity.support", "by dentist, day"),
     ),
     Case(
         "range after a unit bounds nothing",
@@ -372,10 +393,6 @@ WALKS = (
 QUOTES = (
     "Freelancers send quotes to clients. A quote has an amount and a status: draft, sent, "
     "accepted or declined. Clients accept or decline a quote."
-)
-DENTIST = (
-    "Receptionists book appointments for patients with a dentist. Receptionists list "
-    "appointments per dentist per day."
 )
 MEMBERS = (
     "Librarians register members with a surname, an email and a membership level (basic or "

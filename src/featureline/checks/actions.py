@@ -113,6 +113,7 @@ def read_action(title: str) -> Action | None:
     return None
 
 
+ORDER_VERBS = frozenset({"sort", "order", "rank", "group"})
 COPULAS = frozenset({"is", "are", "was", "were", "be", "been", "being"})
 #: words after a subject: 'a picking list is open' names a list, it does not list
 SUBJECT_NEXT = frozenset(
@@ -151,8 +152,8 @@ def _objects(toks: list[str], j: int) -> tuple[str, ...]:
 def _qualifiers(toks: list[str], j: int) -> tuple[str, ...]:
     out: list[str] = []
     for k in range(j, len(toks)):
-        if toks[k] not in QUALIFIERS:
-            continue
+        if toks[k] not in QUALIFIERS or (k > 0 and verb_lemma(toks[k - 1]) in ORDER_VERBS):
+            continue  # 'sorted by title' orders; it does not narrow
         m = k + 1
         while m < len(toks) and toks[m] not in QUALIFIERS | {";"}:
             if toks[m - 1] == "," and verb_lemma(toks[m]) in OPERATIONS:
@@ -161,6 +162,25 @@ def _qualifiers(toks: list[str], j: int) -> tuple[str, ...]:
             if np is None:
                 m += 1
                 continue
-            out.append("_".join(lemma(w) for w in np.words))
+            words = list(np.words)
+            if toks[np.end : np.end + 1] == ["of"] and (of := noun_phrase(toks, np.end + 1)):
+                words += of.words  # 'by number of players'
+                np = of
+            out.append("_".join(lemma(w) for w in words))
             m = np.end
     return tuple(out)
+
+
+def clauses(sentence: str) -> list[str]:
+    """A sentence cut where a new action starts: at commas and semicolons, and at 'and' or
+    'but' before a verb ('list posts by tag and read one by slug')."""
+    toks = tokens(sentence)
+    out: list[list[str]] = [[]]
+    for i, tok in enumerate(toks):
+        nxt = toks[i + 1] if i + 1 < len(toks) else ""
+        starts = tok in {"and", "but"} and verb_lemma(nxt) in OPERATIONS
+        if tok in {",", ";"} or starts:
+            out.append([])
+            continue
+        out[-1].append(tok)
+    return [" ".join(c) for c in out if c]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from featureline.artifacts import RequirementsArtifact
-from featureline.checks.actions import ORDERING, Action, operation_of, read_action
+from featureline.checks.actions import ORDERING, Action, clauses, operation_of, read_action
 from featureline.checks.base import CheckContext, Finding, check, finding
 from featureline.checks.wording import content, covers, lemma, stem, within
 from featureline.language.lexicon import NOMINALISATIONS, is_person, verb_lemma
@@ -71,6 +71,17 @@ def _operation(tok: str, toks: list[str], i: int) -> str | None:
     return operation_of(verb, toks, i)
 
 
+def _bare_person(qualifier: str, entities: set[str]) -> bool:
+    """'per owner', 'by member': the signed-in user, not a field a requirement must name
+    ('by number of players' is a field; 'by patient' is one where patients are records)."""
+    return "_" not in qualifier and is_person(qualifier) and qualifier not in entities
+
+
+def _short(text: str, limit: int = 70) -> str:
+    one = " ".join(text.split())
+    return one if len(one) <= limit else one[: limit - 1] + "\u2026"
+
+
 def cited_text(source: str, request: list[str]) -> str:
     """The source and every request sentence it quotes or paraphrases (a partial quote
     'filter them by tag' is read with its whole sentence)."""
@@ -91,6 +102,7 @@ class Model:
             for f in e.fields:
                 if f.references:
                     self._relate(e.name, f.references)
+        self.entities = {_head(e.name) for e in req.entities}
         self.enums: dict[str, set[str]] = {}
         for e in req.entities:
             for f in e.fields:
@@ -125,16 +137,59 @@ def _unsupported(action: Action, support: Support, model: Model) -> list[str]:
     missing += [
         f"\u201c{q.replace('_', ' ')}\u201d"
         for q in action.qualifiers
-        if not support.has(q) and not is_person(q.rsplit("_", 1)[-1])  # 'per owner': the user
+        if not support.has(q) and not _bare_person(q, model.entities)  # 'per owner': the user
     ]
     return missing
+
+
+#: what a sentence asks of a list: the operations whose qualifiers a requirement must keep
+NARROWING = frozenset({"list", "filter", "search", "get"})
+
+
+def _dropped_qualifiers(
+    req: RequirementsArtifact, request: list[str], model: Model
+) -> list[Finding]:
+    """'The secretary lists allocations by plot' claimed only by 'List allocations': the
+    list is planned, the 'by plot' it asks for is silently gone."""
+    out = []
+    for n, sentence in enumerate(request, start=1):
+        asks = [a for c in clauses(sentence) if (a := read_action(c)) and a.qualifiers]
+        asks = [a for a in asks if a.operation in NARROWING]
+        if not asks:
+            continue
+        citing = [f for f in req.functional if f.source and covers(f.source, sentence)]
+        planned = [f for f in citing if f.status == "planned"]
+        visible = [f.source for f in citing if f.status == "deferred"]
+        visible += list(req.open_questions) + list(req.out_of_scope)
+        if not planned or any(covers(v, sentence) for v in visible):
+            continue
+        kept = Support(" ".join(f.title for f in planned))
+        for asked in asks:
+            dropped = [
+                q.replace("_", " ")
+                for q in asked.qualifiers
+                if not kept.has(q) and not _bare_person(q, model.entities)
+            ]
+            if not dropped:
+                continue
+            titles = ", ".join(f"\u201c{f.title}\u201d" for f in planned)
+            out.append(
+                finding(
+                    "fidelity.support",
+                    f"request sentence {n}",
+                    f"\u201c{_short(sentence)}\u201d asks to {asked.operation} by "
+                    f"{', '.join(dropped)}, but no planned requirement citing it does ({titles}): "
+                    "plan the filter or defer it",
+                )
+            )
+    return out
 
 
 @check("requirements", "fidelity.support")
 def citations_support(artifact: RequirementsArtifact, context: CheckContext) -> list[Finding]:
     request = sentences(context.request.text)
     model = Model(artifact)
-    out = []
+    out = _dropped_qualifiers(artifact, request, model)
     for fr in artifact.functional:
         action = read_action(fr.title)
         source = " ".join(fr.source.split())
