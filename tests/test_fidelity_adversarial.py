@@ -201,6 +201,25 @@ WRONG = [
         expect=("fidelity.grounding", "FishingLicence"),
     ),
     Case(
+        "invented enum",
+        FISHING,
+        requirements(
+            [
+                ent(
+                    "Catch",
+                    "record catches",
+                    fld("species"),
+                    fld("weight_grams", "integer"),
+                    fld("status", "enum", enum_values=["pending", "verified", "rejected"]),
+                ),
+                ent("Lake", "the lake", fld("name")),
+            ],
+            [fr(1, "Record catch", FISHING)],
+            actors=("angler",),
+        ),
+        expect=("fidelity.grounding", "pending, verified, rejected"),
+    ),
+    Case(
         "listed values left as free text",
         REPAIRS,
         requirements(
@@ -399,7 +418,54 @@ MEMBERS = (
     "premium). Librarians search members by surname or email."
 )
 
+ROOMS = (
+    "Team members can book meeting rooms for a time slot; a room cannot be double-booked; "
+    "admins can add rooms; list bookings per room per day."
+)
+
 FAITHFUL = [
+    Case(
+        "one sentence of clauses, titles in several styles",
+        ROOMS,
+        requirements(
+            [
+                ent("MeetingRoom", "meeting rooms", fld("name")),
+                ent(
+                    "Booking",
+                    "book meeting rooms",
+                    fld("starts_at", "datetime"),
+                    fld("ends_at", "datetime"),
+                    owned_by="member",
+                ),
+            ],
+            [
+                fr(1, "Team member books a room for a time slot", "members book meeting rooms"),
+                fr(2, "Admins add rooms", "admins can add rooms"),
+                fr(3, "View bookings per room per day", "list bookings per room per day"),
+                fr(4, "Bookings by room and day", "list bookings per room per day"),
+                fr(5, "Prevent double-booking of a room", "a room cannot be double-booked"),
+            ],
+            actors=("member", "admin"),
+            rules=[
+                rule(
+                    1,
+                    "no_overlap",
+                    "Booking",
+                    "a room cannot be double-booked",
+                    fields=["starts_at", "ends_at"],
+                    scope=["meeting_room_id"],
+                ),
+            ],
+        ),
+        api(
+            {
+                "POST /v1/bookings": ["FR-1"],
+                "POST /v1/rooms": ["FR-2"],
+                "GET /v1/bookings": ["FR-3", "FR-4"],
+            },
+            {"GET /v1/bookings": ["room_id", "day"]},
+        ),
+    ),
     Case(
         "booking with a no-overlap rule, paraphrased",
         WALKS,

@@ -6,8 +6,8 @@ At the requirements gate:
   built, and the gate says how to proceed);
 - ``fidelity.sentences``: every sentence of the request is cited by a requirement, a
   target, a rule, an open question or an out-of-scope entry;
-- ``fidelity.grounding``: entities, and the quotes of fields, rules and requirements, come
-  from the request (an invented entity or quote is an error);
+- ``fidelity.grounding``: entities, enum values, and the quotes of fields, rules and
+  requirements come from the request (an invented entity, enum or quote is an error);
 - ``fidelity.nouns``: every noun phrase a planned requirement's sentence acts on is an
   entity, a field or a role;
 - ``fidelity.enums``: values listed for a field ("a status (draft, sent, paid)") are the
@@ -156,6 +156,26 @@ def elements_grounded(artifact: RequirementsArtifact, context: CheckContext) -> 
                 name, where, f"cites \u201c{_short(source, 60)}\u201d, which is not in the request"
             )
         )
+    return out + _invented_values(artifact, words, stems)
+
+
+def _invented_values(req: RequirementsArtifact, words: set[str], stems: set[str]) -> list[Finding]:
+    """An enum whose values are mostly not in the request was invented ('pending' before
+    'approved or rejected' is an inference; a whole 'pending, approved, rejected' status on
+    trails nobody approves is not)."""
+    out = []
+    for ent in req.entities:
+        for f in ent.fields:
+            said = [v for v in f.enum_values if grounded(v, words, stems)]
+            if f.enum_values and len(said) * 2 < len(f.enum_values):
+                out.append(
+                    finding(
+                        "fidelity.grounding",
+                        f"entities.{ent.name}.{f.name}",
+                        f"the values {', '.join(f.enum_values)} of {ent.name}.{f.name} are "
+                        "mostly not in the request: remove the field or use the request's words",
+                    )
+                )
     return out
 
 

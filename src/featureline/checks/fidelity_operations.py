@@ -27,6 +27,8 @@ AGGREGATE = re.compile(
     r"(?:stat|statistics|summary|summaries|count|total|average|avg|sum|report|aggregate|"
     r"breakdown|balance|mean|histogram|tally|metrics)",
 )
+#: transitions that end a record's life: a DELETE may serve them
+ENDING = frozenset({"cancel", "withdraw", "revoke", "unsubscribe", "close"})
 #: a time qualifier ('per day') is served by a date parameter of any of these names
 TIME_WORDS = {"day", "date", "week", "month", "year", "time", "period", "today"}
 TIME_PARAMS = {"date", "day", "from", "to", "since", "until", "after", "before", "start", "end"}
@@ -96,7 +98,8 @@ def _serves(api: ApiSpecArtifact, action: Action, e: Endpoint) -> bool:
     if verb == "delete":
         return e.method == "DELETE"
     if verb == "transition":
-        return e.method in {"PATCH", "PUT"} or (e.method == "POST" and not item_path)
+        ending = action.verb in ENDING and e.method == "DELETE"  # 'cancel my booking'
+        return ending or e.method in {"PATCH", "PUT"} or (e.method == "POST" and not item_path)
     return True
 
 

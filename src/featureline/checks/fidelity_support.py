@@ -157,7 +157,11 @@ def _dropped_qualifiers(
         asks = [a for a in asks if a.operation in NARROWING]
         if not asks:
             continue
-        citing = [f for f in req.functional if f.source and covers(f.source, sentence)]
+        citing = [
+            f
+            for f in req.functional
+            if f.source and (covers(f.source, sentence) or within(f.source, sentence))
+        ]
         planned = [f for f in citing if f.status == "planned"]
         visible = [f.source for f in citing if f.status == "deferred"]
         visible += list(req.open_questions) + list(req.out_of_scope)
