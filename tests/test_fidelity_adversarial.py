@@ -621,3 +621,25 @@ def test_each_wrong_case_is_faithful_but_for_its_defect() -> None:
     for case in WRONG:
         assert case.expect is not None
         assert {f.check for f in fidelity_errors(case)} == {case.expect[0]}, case.name
+
+
+def test_a_narrowing_named_only_in_the_criteria_is_kept() -> None:
+    """One requirement may promise the 'per dentist per day' in its acceptance criteria
+    rather than its title: nothing the sentence asked is lost."""
+    listing = fr(2, "List appointments", "receptionists list appointments per dentist per day")
+    listing["acceptance_criteria"] = [
+        "GET /v1/appointments?dentist_id=1&date=2026-01-05 returns that dentist's appointments "
+        "of that day only"
+    ]
+    data = requirements(
+        [
+            ent("Appointment", "appointments", fld("starts_at", "datetime"), fld("patient")),
+            ent("Dentist", "a dentist", fld("name")),
+        ],
+        [fr(1, "Book appointment", "Receptionists book appointments for patients"), listing],
+        actors=("receptionist",),
+    )
+    assert fidelity_errors(Case("criteria", DENTIST, data)) == []
+    listing["acceptance_criteria"] = ["GET /v1/appointments returns 200"]
+    [error] = fidelity_errors(Case("criteria", DENTIST, data))
+    assert error.check == "fidelity.support" and "by dentist, day" in error.message

@@ -6,6 +6,10 @@ requirement's verb (or one of its operation class) and every record and qualifie
 on must be words of the cited sentence(s), compared by lemma, stem or nominalisation
 ("book rooms" supports "Create booking"). Creating is implied by any sentence that names
 the record; a title whose verb names no known operation is not judged.
+
+It reads the other way too: a sentence that asks to list, filter or search *by* something
+("lists allocations by plot") and is claimed only by requirements that do not (a plain
+"List allocations") has lost what it asked, unless a deferral or open question says so.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from __future__ import annotations
 import re
 
 from featureline.artifacts import RequirementsArtifact
+from featureline.artifacts.requirements import FunctionalRequirement
 from featureline.checks.actions import ORDERING, Action, clauses, operation_of, read_action
 from featureline.checks.base import CheckContext, Finding, check, finding
 from featureline.checks.wording import content, covers, lemma, stem, within
@@ -146,6 +151,12 @@ def _unsupported(action: Action, support: Support, model: Model) -> list[str]:
 NARROWING = frozenset({"list", "filter", "search", "get"})
 
 
+def _says(fr: FunctionalRequirement) -> str:
+    """What a requirement promises: its title, description and acceptance criteria (one
+    'List, filter and search bookmarks' may name the tag filter only in its criteria)."""
+    return " ".join([fr.title, fr.description, *fr.acceptance_criteria])
+
+
 def _dropped_qualifiers(
     req: RequirementsArtifact, request: list[str], model: Model
 ) -> list[Finding]:
@@ -167,7 +178,7 @@ def _dropped_qualifiers(
         visible += list(req.open_questions) + list(req.out_of_scope)
         if not planned or any(covers(v, sentence) for v in visible):
             continue
-        kept = Support(" ".join(f.title for f in planned))
+        kept = Support(" ".join(_says(f) for f in planned))
         for asked in asks:
             dropped = [
                 q.replace("_", " ")
