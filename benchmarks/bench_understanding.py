@@ -32,9 +32,10 @@ from typing import Any
 import yaml
 
 from featureline.artifacts.requirements import RequirementsArtifact
+from featureline.language.sentences import sentences
 from featureline.providers.builtin.requirements import build_requirements
 from featureline.providers.builtin.resources import build_resources, map_requirements
-from featureline.providers.builtin.text import plural, sentences
+from featureline.providers.builtin.text import plural
 from featureline.request import read_request
 
 ROOT = Path(__file__).resolve().parent.parent

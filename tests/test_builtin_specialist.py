@@ -21,10 +21,10 @@ from featureline.artifacts import (
     SchemaArtifact,
     TestingArtifact,
 )
+from featureline.language.sentences import sentences
 from featureline.providers.base import Specialist, StepTask
 from featureline.providers.builtin import BuiltinSpecialist
 from featureline.providers.builtin.resources import build_resources, map_requirements
-from featureline.providers.builtin.text import sentences
 from featureline.request import FeatureRequest, read_request
 
 ROOT = Path(__file__).resolve().parent.parent

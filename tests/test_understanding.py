@@ -15,9 +15,10 @@ from types import ModuleType
 import pytest
 
 from featureline.artifacts import RequirementsArtifact
+from featureline.language.sentences import sentences
 from featureline.providers.builtin.api_spec import build_api_spec
 from featureline.providers.builtin.requirements import build_requirements
-from featureline.providers.builtin.text import plural, sentences, singular
+from featureline.providers.builtin.text import plural, singular
 from featureline.request import parse_request, read_request
 
 ROOT = Path(__file__).resolve().parent.parent

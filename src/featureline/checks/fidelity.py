@@ -6,8 +6,8 @@ At the requirements gate:
   built, and the gate says how to proceed);
 - ``fidelity.sentences``: every sentence of the request is cited by a requirement, a
   target, a rule, an open question or an out-of-scope entry;
-- ``fidelity.grounding``: entities, and the quotes of fields, rules and requirements, come
-  from the request (an invented entity or quote is an error);
+- ``fidelity.grounding``: entities, enum values, and the quotes of fields, rules and
+  requirements come from the request (an invented entity, enum or quote is an error);
 - ``fidelity.nouns``: every noun phrase a planned requirement's sentence acts on is an
   entity, a field or a role;
 - ``fidelity.enums``: values listed for a field ("a status (draft, sent, paid)") are the
@@ -16,9 +16,8 @@ At the requirements gate:
 - ``fidelity.rules``: "cannot be double-booked", "one per", "at most one", "never
   overbooked" are rules.
 
-At the API spec gate:
-- ``fidelity.operations``: a planned requirement is served by an operation that does what
-  its verb says (create, list, filter, search, sort, aggregate, transition, …).
+``fidelity.support`` (a requirement's citation says what it does) and, at the API spec
+gate, ``fidelity.operations`` live in their own modules.
 
 Wording is compared by lemmas (``checks.wording``), so a faithful paraphrase passes.
 """
@@ -28,24 +27,26 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from featureline.artifacts import ApiSpecArtifact, RequirementsArtifact
-from featureline.artifacts.api_spec import Endpoint
-from featureline.checks.base import CheckContext, Finding, check, finding, not_compared
+from featureline.artifacts import RequirementsArtifact
+from featureline.checks.base import CheckContext, Finding, check, finding
 from featureline.checks.wording import WORD, content, covers, grounded, lemma, stem, within
-from featureline.providers.builtin.text import sentences
-from featureline.providers.builtin.understanding.lexicon import (
+from featureline.language.lexicon import (
     ACTION_VERBS,
+    FUNCTION_WORDS,
     NOMINALISATIONS,
     NOT_ENTITIES,
+    can_be_noun,
+    singular,
     verb_lemma,
 )
-from featureline.providers.builtin.understanding.phrases import (
+from featureline.language.phrases import (
     DETERMINERS,
     PORTIONS,
     NounPhrase,
     noun_phrase,
     tokens,
 )
+from featureline.language.sentences import sentences
 
 HOW_TO_PROCEED = (
     "name what the service stores in the request (e.g. 'A recipe has a title and steps'), "
@@ -60,7 +61,10 @@ def _short(text: str, limit: int = 90) -> str:
 
 
 def _citations(req: RequirementsArtifact) -> list[str]:
+    """Every text that may cite a sentence; a requirement's partial quote is read alone too
+    (its description would dilute it)."""
     out = [f"{f.source} {f.description}" if f.source else f.description for f in req.functional]
+    out += [f.source for f in req.functional if f.source]
     out += [f"{n.source} {n.description}" for n in req.non_functional]
     out += [f"{r.source} {r.description}" for r in req.rules]
     out += list(req.open_questions) + list(req.out_of_scope)
@@ -152,6 +156,26 @@ def elements_grounded(artifact: RequirementsArtifact, context: CheckContext) -> 
                 name, where, f"cites \u201c{_short(source, 60)}\u201d, which is not in the request"
             )
         )
+    return out + _invented_values(artifact, words, stems)
+
+
+def _invented_values(req: RequirementsArtifact, words: set[str], stems: set[str]) -> list[Finding]:
+    """An enum whose values are mostly not in the request was invented ('pending' before
+    'approved or rejected' is an inference; a whole 'pending, approved, rejected' status on
+    trails nobody approves is not)."""
+    out = []
+    for ent in req.entities:
+        for f in ent.fields:
+            said = [v for v in f.enum_values if grounded(v, words, stems)]
+            if f.enum_values and len(said) * 2 < len(f.enum_values):
+                out.append(
+                    finding(
+                        "fidelity.grounding",
+                        f"entities.{ent.name}.{f.name}",
+                        f"the values {', '.join(f.enum_values)} of {ent.name}.{f.name} are "
+                        "mostly not in the request: remove the field or use the request's words",
+                    )
+                )
     return out
 
 
@@ -268,29 +292,82 @@ def acted_on_nouns_modelled(artifact: RequirementsArtifact, context: CheckContex
 
 
 VALUE_LIST = re.compile(r"\b([a-z]+(?:[ -][a-z]+)?)\s*\(([^()]*?(?:,|\bor\b)[^()]*)\)")
+COLON_LIST = re.compile(r"\b([a-z]+(?:[ -][a-z]+)?)\s*:\s*([^.;:\n()]+)")
+ONE_OF = re.compile(
+    r"\b([a-z]+(?:[ -][a-z]+)?)\s+(?:is|are|can be|must be|may be)\s+"
+    r"(?:(?:one of|either)\s+([^.;:\n()]+)|([a-z]+(?:\s*,\s*[a-z]+)+,?\s+or\s+[a-z]+)\b)"
+)
 CHAIN = re.compile(r"\b([a-z]+(?:[ -][a-z]+)?(?:\s*(?:->|\u2192)\s*[a-z]+(?:[ -][a-z]+)?)+)")
+#: nouns whose plural still lists values ('states: todo, doing, done')
+VALUE_HOLDERS = frozenset(
+    {"state", "stage", "phase", "status", "type", "kind", "category", "level", "tier", "mode"}
+)
+EXAMPLES = re.compile(r"^\s*(?:e\.?g\.?|such as|for example|for instance|like|including|say)\b")
 
 
 def _norm_value(v: str) -> str:
     return "_".join(WORD.findall(v.lower()))
 
 
+def _values(listed: str) -> list[str]:
+    """The values of 'draft, sent or paid'; none when an item is a phrase or an example."""
+    if EXAMPLES.match(listed):
+        return []
+    values = [_norm_value(v) for v in re.split(r",|\bor\b|\band\b", listed)]
+    values = [v for v in values if v and not re.match(r"^(?:an?|the)_", v)]
+    if any(set(v.split("_")) <= FUNCTION_WORDS for v in values):
+        return []  # 'who did it and when': a clause, not values
+    if len(values) < 2 or any(len(v.split("_")) > 3 for v in values):
+        return []
+    return values
+
+
 def _listed_values(text: str) -> list[tuple[str, list[str]]]:
-    """(what, values) for 'a status (pending, active)' and 'open -> in progress -> closed'."""
+    """(what, values) for 'a status (pending, active)', 'status: draft, sent, paid', 'a
+    status is one of open, closed', 'a task is open, doing or done' and 'open -> closed'. A
+    plural noun lists a collection's fields ('line items (description, quantity)')."""
     out = []
-    for m in VALUE_LIST.finditer(text.lower()):
-        noun = m.group(1).split()[-1]
-        if lemma(noun) != noun or (noun.endswith("s") and not noun.endswith("ss")):
-            continue  # a plural noun: 'line items (description, quantity)' is a collection
-        values = [_norm_value(v) for v in re.split(r",|\bor\b|\band\b", m.group(2))]
-        values = [v for v in values if v and not re.match(r"^(?:an?|the)_", v)]
-        if len(values) >= 2 and all(len(v.split("_")) <= 3 for v in values):
-            out.append((m.group(1), values))
-    for m in CHAIN.finditer(text.lower()):
+    low = text.lower()
+    found = [(m.group(1), m.group(2)) for m in VALUE_LIST.finditer(low)]
+    found += [(m.group(1), m.group(2)) for m in COLON_LIST.finditer(low)]
+    found += [(m.group(1), m.group(2) or m.group(3)) for m in ONE_OF.finditer(low)]
+    for what, listed in found:
+        noun = what.split()[-1]
+        plural = lemma(noun) != noun and singular(noun) != noun
+        if not can_be_noun(noun) or (plural and lemma(noun) not in VALUE_HOLDERS):
+            continue  # 'auditable: who did it'; a plural lists a collection's fields
+        values = _values(listed)
+        if values:
+            out.append((what, values))
+    for m in CHAIN.finditer(low):
         values = [_norm_value(v) for v in re.split(r"->|\u2192", m.group(1))]
         if len(values) >= 2:
             out.append(("lifecycle", values))
     return out
+
+
+def _words(text: str) -> set[str]:
+    return set(WORD.findall(text.lower().replace("_", " ")))
+
+
+def _excused(req: RequirementsArtifact, sentence: str, span: str) -> bool:
+    """Whether a listing or range is visibly not built: a deferred requirement's title or an
+    out-of-scope entry says it, or an open question asks about it while no planned
+    requirement claims its sentence. A deferral of another part of the sentence (its
+    description quoting the whole sentence) excuses nothing."""
+    said = _words(span)
+    decided = [f.title for f in req.functional if f.status == "deferred"]
+    decided += list(req.out_of_scope)
+    if any(said <= _words(d) for d in decided):
+        return True
+    planned = any(
+        covers(f.source, sentence) for f in req.functional if f.status == "planned" and f.source
+    )
+    return not planned and any(said <= _words(q) for q in req.open_questions)
+
+
+def _numbered(text: str) -> list[tuple[int, str]]:
+    return list(enumerate(sentences(text), start=1))
 
 
 @check("requirements", "fidelity.enums")
@@ -301,55 +378,100 @@ def listed_values_are_enums(artifact: RequirementsArtifact, context: CheckContex
     enum_values |= {_norm_value(v) for r in artifact.rules for v in r.values}
     field_names = {_norm_value(f.name) for e in artifact.entities for f in e.fields}
     out = []
-    for what, values in _listed_values(context.request.text):
-        known = [v for v in values if v in enum_values or v in field_names]
-        if len(known) * 2 >= len(values):
-            continue
-        out.append(
-            finding(
-                "fidelity.enums",
-                "request",
-                f"the request lists {', '.join(values)} for {what}, but no field is an enum "
-                "of these values",
+    for n, sentence in _numbered(context.request.text):
+        for what, values in _listed_values(sentence):
+            known = [v for v in values if v in enum_values or v in field_names]
+            if len(known) * 2 >= len(values) or _excused(artifact, sentence, " ".join(values)):
+                continue
+            out.append(
+                finding(
+                    "fidelity.enums",
+                    f"request sentence {n}",
+                    f"the request lists {', '.join(values)} for {_bare(what)}, but no field is "
+                    "an enum of these values",
+                )
             )
-        )
     return out
 
 
+def _bare(what: str) -> str:
+    return re.sub(r"^(?:an?|the|each|every|its|their)\s+", "", what)
+
+
+_NOT_A_BOUND = r"(?!\s*(?:ms|millis|seconds?|s\b|%|percent|requests|rps|per\b|[ap]m\b|o'clock))"
 RANGE = re.compile(
-    r"\b(?:from|between)\s+(-?\d+(?:\.\d+)?)\s+(?:to|and)\s+(-?\d+(?:\.\d+)?)\b(?!\s*(?:ms|millis|"
-    r"seconds?|s\b|%|percent|requests|rps|per\b))"
+    r"\b(?:from|between)\s+(-?\d+(?:\.\d+)?)\s+(?:to|and)\s+(-?\d+(?:\.\d+)?)\b" + _NOT_A_BOUND
 )
+#: '(1-5)', 'rated 1 to 5', 'a score of 0-100', 'on a scale of 1 to 10'
+SHORT_RANGE = re.compile(
+    r"(?:\(|\b(?:rated?|rates|scored?|scores|scale|of)\s+)(-?\d+(?:\.\d+)?)\s*(?:-|\u2013|to)\s*"
+    r"(-?\d+(?:\.\d+)?)\b" + _NOT_A_BOUND
+)
+#: the words before a range that may name its field ('watering interval in days (')
+FIELD_WINDOW = 8
+
+
+def _bounded(artifact: RequirementsArtifact) -> dict[str, set[tuple[float, float]]]:
+    """Field name -> the (minimum, maximum) pairs set on it, by a field or a range rule."""
+    out: dict[str, set[tuple[float, float]]] = {}
+    for e in artifact.entities:
+        for f in e.fields:
+            out.setdefault(f.name, set())
+            if f.minimum is not None and f.maximum is not None:
+                out[f.name].add((f.minimum, f.maximum))
+    for r in artifact.rules:
+        if r.kind == "range" and len(r.values) == 2:
+            try:
+                pair = (float(r.values[0]), float(r.values[1]))
+            except ValueError:
+                continue
+            for name in r.fields or [""]:
+                out.setdefault(name, set()).add(pair)
+    return out
+
+
+def _fields_named_before(before: str, fields: list[str]) -> list[str]:
+    """The fields whose name the words just before a range say, nearest first ('a height
+    in cm and a watering interval in days (' -> watering_interval)."""
+    window = content(before)[-FIELD_WINDOW:]
+    ends: dict[str, int] = {}
+    for f in fields:
+        words = content(f)
+        if words and set(words) <= set(window):
+            ends[f] = max(i for i, w in enumerate(window) if w in words)
+    nearest = max(ends.values(), default=None)
+    return [f for f, end in ends.items() if end == nearest]
 
 
 @check("requirements", "fidelity.ranges")
 def ranges_constrain(artifact: RequirementsArtifact, context: CheckContext) -> list[Finding]:
-    bounds = {
-        (f.minimum, f.maximum)
-        for e in artifact.entities
-        for f in e.fields
-        if f.minimum is not None and f.maximum is not None
-    }
-    for r in artifact.rules:
-        if r.kind == "range" and len(r.values) == 2:
-            try:
-                bounds.add((float(r.values[0]), float(r.values[1])))
-            except ValueError:
-                continue
+    bounded = _bounded(artifact)
+    anywhere = {pair for pairs in bounded.values() for pair in pairs}
     out = []
-    for m in RANGE.finditer(context.request.text.lower()):
-        low, high = float(m.group(1)), float(m.group(2))
-        if (low, high) in bounds:
-            continue
-        out.append(
-            finding(
-                "fidelity.ranges",
-                "request",
-                f"\u201c{m.group(0)}\u201d bounds no field: add minimum {low:g} and maximum "
-                f"{high:g} (or a range rule)",
+    for n, sentence in _numbered(context.request.text):
+        low_text = sentence.lower()
+        matches = list(RANGE.finditer(low_text))
+        matches += [m for m in SHORT_RANGE.finditer(low_text) if not _inside(m, matches)]
+        for m in matches:
+            pair = (float(m.group(1)), float(m.group(2)))
+            named = _fields_named_before(low_text[: m.start()], list(bounded))
+            if (pair in anywhere and not named) or any(pair in bounded[f] for f in named):
+                continue
+            if _excused(artifact, sentence, m.group(0)):
+                continue
+            said = f"\u201c{m.group(0).lstrip('(')}\u201d"
+            fix = f"minimum {pair[0]:g} and maximum {pair[1]:g} (or a range rule)"
+            message = (
+                f"{said} bounds {' or '.join(named)}, which has no such bounds: give it {fix}"
+                if named
+                else f"{said} bounds no field: give the field it is about {fix}"
             )
-        )
+            out.append(finding("fidelity.ranges", f"request sentence {n}", message))
     return out
+
+
+def _inside(m: re.Match[str], others: list[re.Match[str]]) -> bool:
+    return any(o.start() <= m.start() < o.end() or m.start() <= o.start() < m.end() for o in others)
 
 
 RULE_PHRASES: tuple[tuple[re.Pattern[str], frozenset[str], str], ...] = (
@@ -415,98 +537,3 @@ def _planned_overbook(req: RequirementsArtifact, sentence: str) -> bool:
         f.title.lower().startswith("never overbook") and covers(f.source, sentence)
         for f in req.functional
     )
-
-
-PAGING = {"limit", "offset", "page", "page_size", "per_page", "cursor"}
-SORT_PARAMS = {"sort", "order", "order_by", "sort_by", "orderby"}
-SEARCH_PARAMS = {"q", "query", "search", "text", "term"}
-VERBS: dict[str, str] = {
-    "create": "create", "add": "create", "record": "create", "submit": "create",
-    "post": "create", "register": "create", "book": "create", "store": "create",
-    "save": "create", "log": "create", "publish": "create", "upload": "create",
-    "list": "list", "browse": "list", "view": "list", "see": "list",
-    "get": "get", "read": "get", "fetch": "get",
-    "filter": "filter", "search": "search", "find": "search", "sort": "sort", "order": "sort",
-    "aggregate": "aggregate", "count": "aggregate", "total": "aggregate",
-    "sum": "aggregate", "average": "aggregate", "report": "aggregate",
-    "update": "update", "edit": "update", "change": "update", "rename": "update",
-    "delete": "delete", "remove": "delete", "archive": "update",
-    "move": "transition", "approve": "transition", "reject": "transition",
-    "moderate": "transition", "cancel": "transition", "close": "transition",
-    "confirm": "transition", "transition": "transition", "disable": "transition",
-    "enable": "transition", "accept": "transition",
-}  # fmt: skip
-
-
-def _params(api: ApiSpecArtifact, endpoint: Endpoint) -> set[str]:
-    item = (api.openapi.get("paths") or {}).get(endpoint.path) or {}
-    op = item.get(endpoint.method.lower()) if isinstance(item, dict) else None
-    params = []
-    for p in (item.get("parameters") or []) + ((op or {}).get("parameters") or []):
-        if isinstance(p, dict) and p.get("in") == "query":
-            params.append(str(p.get("name", "")).lower())
-    return set(params)
-
-
-def _serves(api: ApiSpecArtifact, verb: str, endpoints: list[Endpoint]) -> bool:
-    for e in endpoints:
-        item_path = e.path.rstrip("/").endswith("}")
-        params = _params(api, e)
-        if verb == "create" and e.method == "POST":
-            return True
-        if verb in {"list", "aggregate"} and e.method == "GET":
-            return True
-        if verb == "get" and e.method == "GET" and item_path:
-            return True
-        if verb == "filter" and e.method == "GET" and params - PAGING - SORT_PARAMS:
-            return True
-        if verb == "search" and e.method == "GET" and params & SEARCH_PARAMS:
-            return True
-        if verb == "sort" and e.method == "GET" and params & SORT_PARAMS:
-            return True
-        if verb == "update" and e.method in {"PATCH", "PUT"}:
-            return True
-        if verb == "delete" and e.method == "DELETE":
-            return True
-        if verb == "transition" and (
-            e.method in {"PATCH", "PUT"} or (e.method == "POST" and not e.path.endswith("s"))
-        ):
-            return True
-    return False
-
-
-@check("api_spec", "fidelity.operations")
-def planned_verbs_served(artifact: ApiSpecArtifact, context: CheckContext) -> list[Finding]:
-    req = context.find(RequirementsArtifact)
-    if req is None:
-        return not_compared(
-            "fidelity.operations", "endpoints", "requirements", "the operations' verbs"
-        )
-    out = []
-    for fr in req.functional:
-        if fr.status != "planned":
-            continue
-        first = WORD.findall(fr.title.lower())[:1]
-        verb = VERBS.get(lemma(first[0])) if first else None
-        if verb is None:
-            continue
-        serving = [e for e in artifact.endpoints if fr.id in e.requirement_ids]
-        if not serving:
-            out.append(
-                finding(
-                    "fidelity.operations",
-                    fr.id,
-                    f"planned \u201c{_short(fr.title, 60)}\u201d is served by no operation",
-                )
-            )
-        elif not _serves(artifact, verb, serving):
-            ops = ", ".join(f"{e.method} {e.path}" for e in serving)
-            out.append(
-                finding(
-                    "fidelity.operations",
-                    fr.id,
-                    f"planned \u201c{_short(fr.title, 60)}\u201d needs an operation that can "
-                    f"{verb}, but is served only by {ops}",
-                )
-            )
-    return out

@@ -27,7 +27,7 @@ from featureline.artifacts import RequirementsArtifact
 from featureline.artifacts.requirements import Entity, Rule
 from featureline.checks.base import CheckContext, Finding, check, finding
 from featureline.checks.wording import WORD, covers, lemma
-from featureline.providers.builtin.text import sentences
+from featureline.language.sentences import sentences
 
 OWN = re.compile(r"\b(?:their|his|her|its|my|your|our)\s+own\b", re.IGNORECASE)
 #: "the tickets they raised", "bookings that she made": the records someone made are theirs

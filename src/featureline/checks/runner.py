@@ -12,6 +12,8 @@ from featureline.checks import (  # noqa: F401  (importing registers the checks)
     design,
     docs,
     fidelity,
+    fidelity_operations,
+    fidelity_support,
     implementation,
     ownership,
     performance,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from featureline.providers.builtin.understanding.lexicon import FUNCTION_WORDS, lemmas
+from featureline.language.lexicon import FUNCTION_WORDS, lemmas
 
 WORD = re.compile(r"[a-z0-9]+")
 

@@ -13,8 +13,16 @@ from dataclasses import replace
 from typing import get_args
 
 from featureline.artifacts.requirements import FieldType
+from featureline.language.lexicon import (
+    NOT_ENTITIES,
+    can_be_noun,
+    is_person,
+    lemmas,
+    only_verb,
+)
+from featureline.language.sentences import sentences
 from featureline.providers.builtin.fields import FieldSpec
-from featureline.providers.builtin.text import sentences, singular, snake
+from featureline.providers.builtin.text import singular, snake
 from featureline.providers.builtin.understanding.actors import find_actors as read_actors
 from featureline.providers.builtin.understanding.columns import rename_keyword_fields
 from featureline.providers.builtin.understanding.hints import (
@@ -22,13 +30,6 @@ from featureline.providers.builtin.understanding.hints import (
     apply_relation_hints,
 )
 from featureline.providers.builtin.understanding.inherit import own_children_of_owned_records
-from featureline.providers.builtin.understanding.lexicon import (
-    NOT_ENTITIES,
-    can_be_noun,
-    is_person,
-    lemmas,
-    only_verb,
-)
 from featureline.providers.builtin.understanding.lifecycle import read_lifecycle
 from featureline.providers.builtin.understanding.listing import find_listing
 from featureline.providers.builtin.understanding.model import (
@@ -297,7 +298,7 @@ PREPOSITION_WORDS = frozenset(
 
 def _modifier(word: str) -> bool:
     """Whether a word before a noun joins its name ('line items', not 'its items')."""
-    from featureline.providers.builtin.understanding.phrases import _modifier_noun
+    from featureline.language.phrases import _modifier_noun
 
     return (
         word not in PRONOUNS

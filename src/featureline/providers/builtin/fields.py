@@ -10,13 +10,13 @@ import re
 from dataclasses import dataclass
 
 from featureline.artifacts.requirements import FieldType
-from featureline.providers.builtin.text import singular, snake
-from featureline.providers.builtin.understanding.lexicon import (
+from featureline.language.lexicon import (
     can_be_noun,
     is_person,
     is_plural,
     pure_verb,
 )
+from featureline.providers.builtin.text import singular, snake
 
 FILLER = {
     "a",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from featureline.artifacts.requirements import (
     Actor,
@@ -15,6 +14,7 @@ from featureline.artifacts.requirements import (
     RequirementsArtifact,
     Rule,
 )
+from featureline.checks.ownership import AccessGap, access_gaps
 from featureline.providers.builtin.analysis import Domain, EntitySpec, analyse
 from featureline.providers.builtin.text import plural, shorten, title_words
 from featureline.providers.builtin.understanding.beyond import beyond_scope
@@ -27,9 +27,6 @@ from featureline.providers.builtin.understanding.emit import (
 )
 from featureline.providers.builtin.understanding.targets import is_target, non_functional
 from featureline.request import FeatureRequest
-
-if TYPE_CHECKING:
-    from featureline.checks.ownership import AccessGap
 
 GENERATOR_NOTE = (
     "Produced by featureline's deterministic builtin generator (heuristic English parsing), "
@@ -179,8 +176,6 @@ def build_requirements(
 def _own_records(request: FeatureRequest, domain: Domain) -> None:
     """Read "employees see only their own claims" as ownership of claims by their creator,
     unless the claims name the actor in a field of their own (deferred later)."""
-    from featureline.checks.ownership import access_gaps  # MERGE: top
-
     entities = [_entity(e) for e in domain.entities.values()]
     for gap in access_gaps(request.text, entities):
         ent = domain.entities[gap.claim.entity.name]
@@ -191,8 +186,6 @@ def _own_records(request: FeatureRequest, domain: Domain) -> None:
 def _access_gaps(request: FeatureRequest, domain: Domain, rules: list[Rule]) -> list[AccessGap]:
     """What the generated service would get wrong about who sees which rows: deferred,
     and no planned requirement cites it."""
-    from featureline.checks.ownership import access_gaps  # MERGE: top
-
     entities = [_entity(e) for e in domain.entities.values()]
     return list({g.claim.sentence: g for g in access_gaps(request.text, entities, rules)}.values())
 
@@ -338,7 +331,6 @@ def _entity_requirements(domain: Domain, ent: EntitySpec, add: Adder) -> None:
             f"Update {name}",
             f"Change some fields of a {name}: {note}.",
             [f"to be designed: what of a {name} can change"],
-            ent.source,
             deferred=True,
             note=f"{DEFERRED_NOTE}: {note}",
         )

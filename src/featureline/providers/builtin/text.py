@@ -1,4 +1,4 @@
-"""Small English helpers: sentence splitting, singular/plural, snake_case.
+"""Small English helpers: singular/plural, snake_case, titles.
 
 The builtin specialist parses plain English with heuristics; these helpers keep that
 parsing predictable (pure functions, no state) so the same text always gives the same words.
@@ -10,7 +10,7 @@ import re
 
 import lemminflect
 
-from featureline.providers.builtin.understanding import lexicon
+from featureline.language import lexicon
 
 _IRREGULAR_PLURAL = {
     "person": "people",
@@ -25,31 +25,6 @@ _IRREGULAR_PLURAL = {
     "in": "ins",
     "up": "ups",
 }
-
-
-def sentences(text: str) -> list[str]:
-    """Split request text into sentences; headings are dropped, and each bullet or numbered
-    item is a sentence of its own even without a full stop (prose lines are joined)."""
-    units: list[str] = []
-    prose: list[str] = []
-    for raw in text.splitlines():
-        line = raw.strip()
-        bullet = re.match(r"^(?:[-*+]|\d+[.)])\s+", line)
-        if not line or line.startswith("#") or bullet:
-            if prose:
-                units.append(" ".join(prose))
-                prose = []
-            if bullet:
-                units.append(line[bullet.end() :])
-            continue
-        prose.append(line)
-    if prose:
-        units.append(" ".join(prose))
-    out: list[str] = []
-    for unit in units:
-        parts = re.split(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])", unit)
-        out.extend(p.strip() for p in parts if p.strip())
-    return out
 
 
 def singular(word: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from featureline.providers.builtin.understanding.lexicon import (
+from featureline.language.lexicon import (
     FUNCTION_WORDS,
     is_person,
     lemmas,

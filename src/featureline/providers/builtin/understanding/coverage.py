@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from featureline.artifacts.requirements import Entity, Rule
-from featureline.providers.builtin.understanding.lexicon import (
+from featureline.language.lexicon import (
     NOT_ENTITIES,
     is_person,
     lemmas,
     singular,
 )
-from featureline.providers.builtin.understanding.phrases import (
+from featureline.language.phrases import (
     PORTIONS,
     NounPhrase,
     noun_phrase,

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import re
 
-from featureline.providers.builtin.fields import FieldSpec, parse_item
-from featureline.providers.builtin.text import snake, split_top_level
-from featureline.providers.builtin.understanding.lexicon import (
+from featureline.language.lexicon import (
     ACTION_VERBS,
     FUNCTION_WORDS,
     NOMINALISATIONS,
@@ -28,8 +26,7 @@ from featureline.providers.builtin.understanding.lexicon import (
     verb_lemma,
     words,
 )
-from featureline.providers.builtin.understanding.model import Domain, EntitySpec
-from featureline.providers.builtin.understanding.phrases import (
+from featureline.language.phrases import (
     EVENT_NOUNS,
     PORTIONS,
     PREPOSITIONS,
@@ -38,6 +35,9 @@ from featureline.providers.builtin.understanding.phrases import (
     noun_phrase,
     tokens,
 )
+from featureline.providers.builtin.fields import FieldSpec, parse_item
+from featureline.providers.builtin.text import snake, split_top_level
+from featureline.providers.builtin.understanding.model import Domain, EntitySpec
 
 #: verbs whose object is a new record (not a lookup): "post openings", "log readings"
 CREATING_VERBS = frozenset(

@@ -12,14 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from featureline.providers.builtin.text import snake
-from featureline.providers.builtin.understanding.lexicon import (
+from featureline.language.lexicon import (
     NOMINALISATIONS,
     PRIVILEGED_ROLES,
     is_person,
     singular,
     verb_lemma,
 )
+from featureline.providers.builtin.text import snake
 from featureline.providers.builtin.understanding.model import (
     Domain,
     EntitySpec,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from featureline.providers.builtin.understanding.lexicon import (
+from featureline.language.lexicon import (
     FUNCTION_WORDS,
     NEEDS_MODIFIER,
     NOT_ENTITIES,
