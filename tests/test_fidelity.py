@@ -111,6 +111,23 @@ def test_listed_values_must_be_an_enum() -> None:
     assert found and "low, normal, urgent" in found[0].message
 
 
+def test_values_listed_after_of_must_be_an_enum() -> None:
+    """'a purpose of business, commute or private': once read as two string fields
+    ('purpose_of_business', 'commute_or_private') and approved."""
+    trips = parse_request(
+        "Drivers log trips with a distance and a purpose of business, commute or private."
+    )
+    data = requirements(trips)
+    fields = [f for e in data["entities"] for f in e["fields"]]
+    for f in fields:
+        f.update(type="string", enum_values=[])
+    found = errors_of("fidelity.enums", findings("requirements", data, trips))
+    assert found and "business, commute, private" in found[0].message, found
+    purpose = next(f for f in fields if f["name"].startswith("purpose"))
+    purpose.update(type="enum", enum_values=["business", "commute", "private"])
+    assert not errors_of("fidelity.enums", findings("requirements", data, trips))
+
+
 def test_range_must_bound_a_field() -> None:
     data = requirements(TICKETS)
     for e in data["entities"]:

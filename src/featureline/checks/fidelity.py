@@ -297,6 +297,10 @@ ONE_OF = re.compile(
     r"\b([a-z]+(?:[ -][a-z]+)?)\s+(?:is|are|can be|must be|may be)\s+"
     r"(?:(?:one of|either)\s+([^.;:\n()]+)|([a-z]+(?:\s*,\s*[a-z]+)+,?\s+or\s+[a-z]+)\b)"
 )
+#: 'a priority of low, medium or high'
+OF_LIST = re.compile(
+    r"\b(?:an?|the)\s+([a-z]+)\s+of\s+([a-z]+(?:\s*,\s*[a-z]+)+,?\s+(?:or|and)\s+[a-z]+)\b"
+)
 CHAIN = re.compile(r"\b([a-z]+(?:[ -][a-z]+)?(?:\s*(?:->|\u2192)\s*[a-z]+(?:[ -][a-z]+)?)+)")
 #: nouns whose plural still lists values ('states: todo, doing, done')
 VALUE_HOLDERS = frozenset(
@@ -324,13 +328,15 @@ def _values(listed: str) -> list[str]:
 
 def _listed_values(text: str) -> list[tuple[str, list[str]]]:
     """(what, values) for 'a status (pending, active)', 'status: draft, sent, paid', 'a
-    status is one of open, closed', 'a task is open, doing or done' and 'open -> closed'. A
+    status is one of open, closed', 'a task is open, doing or done', 'a priority of low,
+    medium or high' and 'open -> closed'. A
     plural noun lists a collection's fields ('line items (description, quantity)')."""
     out = []
     low = text.lower()
     found = [(m.group(1), m.group(2)) for m in VALUE_LIST.finditer(low)]
     found += [(m.group(1), m.group(2)) for m in COLON_LIST.finditer(low)]
     found += [(m.group(1), m.group(2) or m.group(3)) for m in ONE_OF.finditer(low)]
+    found += [(m.group(1), m.group(2)) for m in OF_LIST.finditer(low)]
     for what, listed in found:
         noun = what.split()[-1]
         plural = lemma(noun) != noun and singular(noun) != noun
