@@ -7,6 +7,8 @@ The fixed files live in ``service_files``, models in ``service_models``, routers
 
 from __future__ import annotations
 
+import json
+
 from featureline.artifacts.api_spec import ApiSpecArtifact
 from featureline.artifacts.implementation import (
     ConfigVar,
@@ -40,12 +42,18 @@ from featureline.providers.builtin.service_routes import router_py
 def main_py(resources: list[Resource]) -> str:
     imports = "\n".join(f"from app.routers import {r.module}" for r in resources)
     includes = "\n".join(f"    app.include_router({r.module}.router)" for r in resources)
-    return f'''"""FastAPI application factory: routers, problem+json errors, security headers."""
+    return f'''"""FastAPI application factory: routers, problem+json errors, security headers.
 
+/openapi.json serves the API specification this service was built and verified against
+(app/openapi.json), not one FastAPI derives from the code: clients and fuzzers read the
+contract, with every status, media type and constraint it documents."""
+
+import json
 import sqlite3
 from collections.abc import Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
+from pathlib import Path
+from typing import Any, AsyncIterator
 
 from fastapi import Depends, FastAPI, Request, Response
 
@@ -60,9 +68,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
 
 
+SPEC = Path(__file__).with_name("openapi.json")
+
+
 def create_app() -> FastAPI:
     app = FastAPI(title="service", version="1.0.0", lifespan=lifespan)
     errors.install(app)
+    if SPEC.is_file():
+        document: dict[str, Any] = json.loads(SPEC.read_text(encoding="utf-8"))
+        app.openapi = lambda: document  # type: ignore[method-assign]
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -130,6 +144,18 @@ def build_implementation(
             purpose="strict request value types that match the OpenAPI document",
         ),
         SourceFile(path="app/main.py", content=main_py(resources), purpose="application factory"),
+        *(
+            [
+                SourceFile(
+                    path="app/openapi.json",
+                    content=json.dumps(json.loads(api.openapi_json), indent=2) + "\n",
+                    purpose="the API specification, served at /openapi.json",
+                    language="json",
+                )
+            ]
+            if api
+            else []
+        ),
         SourceFile(
             path="app/routers/__init__.py",
             content='"""Routers, one per resource."""\n',
