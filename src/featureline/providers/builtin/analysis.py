@@ -255,7 +255,8 @@ def _record_before_with(low: str, at: int) -> bool:
     openings with …' or 'checks in a habit with …' do not (the noun follows a preposition)."""
     before = re.findall(r"[a-z]+", low[:at])
     while before and (
-        before[-1] in {"a", "an", "the", "their", "its", "his", "her", "our", "each"}
+        before[-1]
+        in {"a", "an", "the", "their", "its", "his", "her", "our", "each", "that", "this"}
         or _adjective(before[-1])
     ):
         before.pop()  # "to a shared shelf with": walk back to the word before the phrase

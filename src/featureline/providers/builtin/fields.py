@@ -91,15 +91,24 @@ def parse_item(item: str, nested: bool = False) -> ParsedItem | None:
     if not text or text.startswith(("who must", "which", "that ", "each ", "so ", "but ")):
         return None
     required = not re.search(r"\boptional(ly)?\b", text)
-    unique = "(unique)" in text or re.search(r"\bunique\b", text) is not None
+    # "a number that is unique across the club": the relative clause qualifies the field
+    text = re.sub(r",?\s+(?:that|which)\s+(?:is|are|must be|should be|has to be)\s+", " ", text)
+    # unique only within a parent ('unique per race') is a scoped rule, not a unique column
+    unique = (
+        re.search(r"\bunique\b(?!\s+(?:per|within|for each|in each|in its)\b)", text) is not None
+    )
     enum_values: tuple[str, ...] = ()
+    minimum = maximum = None
     paren = re.search(r"\(([^)]*)\)", text)
-    if paren and "," in paren.group(1):
+    inner_range = RANGE.search(paren.group(1)) if paren else None
+    if inner_range:  # "a watering interval in days (between 1 and 60)"
+        minimum, maximum = float(inner_range.group(1)), float(inner_range.group(2))
+    elif paren and "," in paren.group(1):
         enum_values = tuple(
             snake(v) for v in re.split(r",|\bor\b|\band\b", paren.group(1)) if snake(v)
         )
     text = re.sub(r"\([^)]*\)", " ", text)
-    minimum = maximum = None
+    text = re.sub(r"\bunique\s+(?:per|within|for|in|across|among)\b.*$", "", text)
     rng = RANGE.search(text)
     if rng:
         minimum, maximum = float(rng.group(1)), float(rng.group(2))

@@ -24,6 +24,7 @@ from featureline.providers.builtin.understanding.lexicon import (
     NOMINALISATIONS,
     NOT_ENTITIES,
     is_person,
+    is_plural,
     singular,
     verb_lemma,
     words,
@@ -364,8 +365,36 @@ def _after_subject(toks: list[str], i: int) -> bool:
     modal = {"can", "may", "must", "also", "then", "to", "and", "or", "we", "they", "you"}
     if prev in modal or is_person(prev):
         return True
-    subject = noun_phrase(toks[:i], 0)
-    return subject is not None and subject.end == i
+    for k in range(i - 1, max(-1, i - 5), -1):  # "…, the registrar creates": any phrase
+        subject = noun_phrase(toks[:i], k)  # ending right before the verb is its subject
+        if subject is not None and subject.end == i and (k == 0 or toks[k - 1] in _OPENERS):
+            return True
+    return False
+
+
+#: tokens a clause's subject may follow: its start, a comma, 'when … ,'
+_OPENERS = frozenset([",", ";", ":", "the", "a", "an", "each", "every", "our", "their"])
+#: words between a subject and its verb: modals, adverbs, 'to' of 'ask to borrow'
+_BETWEEN = frozenset(
+    words("can could may might must should will would also then only often to and or not never")
+)
+
+
+def _person_acts(toks: list[str], i: int) -> bool:
+    """Whether the subject of the verb at ``i`` may be people ('Readers can rate', 'members
+    who enrol', 'critics review') rather than one organisation ('the museum', 'a research
+    foundation'), walking back over modals, adverbs and the verbs of 'asks to borrow'."""
+    j = i - 1
+    while j >= 0:
+        tok = toks[j]
+        if tok in {"they", "we", "you", "i", "who", "he", "she", "everyone", "anyone"}:
+            return True
+        if is_person(tok):
+            return True
+        if tok not in _BETWEEN and verb_lemma(tok) is None:
+            return is_plural(tok)  # plural subjects the lexicon lacks ('critics') may be people
+        j -= 1
+    return False
 
 
 def _read_act(
@@ -396,7 +425,14 @@ def _read_act(
     record_name = NOMINALISATIONS.get(verb)
     if record_name and obj.head in EVENT_NOUNS and verb in {"book", "reserve"}:
         record_name = None  # "book appointments": the appointment is the record
-    with_fields = bool(re.match(r"\s*(?:with\b|\(|:)", rest))
+    if record_name and not _person_acts(toks, i):
+        # "A research foundation reviews proposals", "another institution asks to borrow":
+        # an organisation doing it sets the scene; a person's act is what makes a record
+        return
+    with_fields = bool(
+        re.match(r"\s*(?:with\b|\(|:)", rest)
+        or re.search(r"\bwith\s+(?:an?|the|its|their)\s", rest)  # "for a race with a bib number"
+    )
     if record_name:
         _nominal_record(domain, sentence, clause, verb, record_name, obj, rest)
         return

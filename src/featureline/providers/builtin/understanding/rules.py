@@ -225,6 +225,12 @@ def _once(domain: Domain, sentence: str, low: str, named: list[str]) -> None:
     that would lose one of them (and so forbid more than the request does) is ``other``."""
     m = re.search(r"\bone\s+([a-z-]+)\s+per\b|\bat most one\s+([a-z-]+)\s+per\b", low)
     record = domain.resolve((m.group(1) or m.group(2)).replace("-", "_")) if m else None
+    within = re.search(
+        r"\bunique\s+(?:per|within|for each|in each)\s+(?:its\s+|the\s+|their\s+|an?\s+)?([a-z]+)",
+        low,
+    )
+    if record is None and within:
+        record = _field_owner(domain, low[: within.start()])
     if record is None:
         owned = [n for n in named if domain.entities[n].owned_by]
         record = _verb_record(domain, low) or _record_for(domain, owned)
@@ -232,11 +238,8 @@ def _once(domain: Domain, sentence: str, low: str, named: list[str]) -> None:
         domain.add_rule(RuleSpec("other", named[0] if named else "", sentence, sentence))
         return
     ent = domain.entities[record]
-    within = re.search(
-        r"\bunique\s+(?:per|within|for each|in each)\s+(?:its\s+|the\s+|their\s+)?([a-z]+)", low
-    )
     if within:
-        field = next((f.name for f in ent.fields if re.search(rf"\b{f.name}s?\b", low)), None)
+        field = _named_field(ent, low[: within.start()])
         scope = _scope_name(domain, ent, within.group(1))
         if field is None or scope is None:
             domain.add_rule(RuleSpec("other", record, sentence, sentence))
@@ -278,6 +281,29 @@ def _once(domain: Domain, sentence: str, low: str, named: list[str]) -> None:
             operations=["create", "update"],
         )
     )
+
+
+def _named_field(ent: EntitySpec, text: str) -> str | None:
+    """The field of ``ent`` that ``text`` names last ('a bib number (' -> bib_number)."""
+    best: tuple[int, str] | None = None
+    for f in ent.fields:
+        for m in re.finditer(rf"\b{f.name.replace('_', '[ _-]')}s?\b", text):
+            if best is None or m.start() > best[0]:
+                best = (m.start(), f.name)
+    return best[1] if best else None
+
+
+def _field_owner(domain: Domain, text: str) -> str | None:
+    """The entity whose field ``text`` names last: 'A shirt number is unique …'."""
+    best: tuple[int, str] | None = None
+    for ent in domain.entities.values():
+        field = _named_field(ent, text)
+        if field is None:
+            continue
+        at = max(m.start() for m in re.finditer(rf"\b{field.replace('_', '[ _-]')}", text))
+        if best is None or at > best[0]:
+            best = (at, ent.name)
+    return best[1] if best else None
 
 
 def _verb_record(domain: Domain, low: str) -> str | None:

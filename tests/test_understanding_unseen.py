@@ -1,0 +1,84 @@
+"""Sentence shapes the corpus lacked when the builtin was written, each on new wording.
+
+None of these sentences is in ``tests/corpus/``: each case states one general reading
+(who acts, passive voice, a range after a unit, a scoped uniqueness, …) and checks that
+the builtin either builds exactly that or defers it visibly, never something plausible.
+"""
+
+from __future__ import annotations
+
+from featureline.artifacts import RequirementsArtifact
+from featureline.providers.builtin.requirements import build_requirements
+from featureline.request import parse_request
+
+
+def understand(text: str) -> RequirementsArtifact:
+    return build_requirements(parse_request(text))
+
+
+def names(req: RequirementsArtifact) -> set[str]:
+    return {e.name for e in req.entities}
+
+
+def field(req: RequirementsArtifact, entity: str, name: str):  # type: ignore[no-untyped-def]
+    ent = next(e for e in req.entities if e.name == entity)
+    return next(f for f in ent.fields if f.name == name)
+
+
+def rules(req: RequirementsArtifact, kind: str) -> list[tuple[str, list[str], list[str]]]:
+    return [(r.entity, r.fields, r.scope) for r in req.rules if r.kind == kind]
+
+
+def test_an_organisation_acting_sets_the_scene_and_makes_no_record() -> None:
+    req = understand(
+        "A city council reviews building permits. "
+        "Architects submit permits with a title and a site address."
+    )
+    assert "review" not in names(req)
+    assert "permit" in {n.rsplit("_", 1)[-1] for n in names(req)}
+
+
+def test_a_persons_act_still_names_its_record() -> None:
+    req = understand("Critics review films. A film has a title and a release year.")
+    assert "review" in names(req)
+
+
+def test_record_created_after_a_subordinate_clause_keeps_its_fields() -> None:
+    req = understand(
+        "Parcels have a parcel code and an area. When a neighbour asks to lease a "
+        "parcel, the clerk creates a lease for that parcel with a start date and an end date."
+    )
+    assert "lease" in names(req)
+    assert {"start_date", "end_date"} <= {
+        f.name for f in next(e for e in req.entities if e.name == "lease").fields
+    }
+    parcel = next(e for e in req.entities if e.name == "parcel")
+    assert "start_date" not in {f.name for f in parcel.fields}
+    assert any(r.source == "lease" and r.target == "parcel" for r in req.relations)
+
+
+def test_range_in_parentheses_after_a_unit_bounds_the_field() -> None:
+    req = understand("A tank has a label and a volume in litres (between 10 and 500).")
+    volume = field(req, "tank", "volume_litres")
+    assert (volume.minimum, volume.maximum) == (10, 500)
+    assert ("tank", ["volume_litres"], []) in rules(req, "range")
+
+
+def test_relative_clause_marks_a_field_unique() -> None:
+    req = understand("Each locker has a code that is unique across the building and a floor.")
+    code = field(req, "locker", "code")
+    assert code.unique
+    assert {f.name for f in next(e for e in req.entities if e.name == "locker").fields} == {
+        "code",
+        "floor",
+    }
+
+
+def test_unique_within_a_parent_is_a_scoped_rule_not_a_unique_column() -> None:
+    req = understand(
+        "Swimming meets have a name and a pool. Coaches register swimmers for a meet with "
+        "a lane number (unique per meet) and a name."
+    )
+    lane = field(req, "swimmer", "lane_number")
+    assert not lane.unique
+    assert ("swimmer", ["lane_number"], ["swimming_meet"]) in rules(req, "unique")
