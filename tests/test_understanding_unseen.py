@@ -82,3 +82,50 @@ def test_unique_within_a_parent_is_a_scoped_rule_not_a_unique_column() -> None:
     lane = field(req, "swimmer", "lane_number")
     assert not lane.unique
     assert ("swimmer", ["lane_number"], ["swimming_meet"]) in rules(req, "unique")
+
+
+def fields_of(req: RequirementsArtifact, entity: str) -> dict[str, str]:
+    return {f.name: f.type for f in next(e for e in req.entities if e.name == entity).fields}
+
+
+def test_passive_voice_records_fields_and_parents() -> None:
+    req = understand(
+        "Water samples are collected by inspectors. Each sample is given a reference code, "
+        "which must be unique, and a collection date, and is taken at a well. Wells are "
+        "registered by the district engineer with a name and a depth in metres."
+    )
+    assert {"water_sample", "well"} <= names(req)
+    assert field(req, "water_sample", "reference_code").unique
+    assert fields_of(req, "water_sample")["collection_date"] == "date"
+    assert {"name", "depth_metres"} <= set(fields_of(req, "well"))
+    assert any(r.source == "water_sample" and r.target == "well" for r in req.relations)
+
+
+def test_people_receiving_things_name_the_act_as_record() -> None:
+    req = understand(
+        "Nurses are allocated parking bays for a year; an allocation has a start date and a "
+        "status (active, returned). A nurse holds at most one active allocation."
+    )
+    allocation = next(e for e in req.entities if e.name == "allocation")
+    assert allocation.owned_by == "user"
+    assert any(r.source == "allocation" and r.target == "parking_bay" for r in req.relations)
+    assert ("allocation", ["status"], ["owner"]) in rules(req, "one_active")
+
+
+def test_a_value_kept_per_record_is_its_field() -> None:
+    req = understand(
+        "Boats are registered with a name and a sail number. "
+        "Finish times are recorded per boat in seconds."
+    )
+    assert fields_of(req, "boat")["finish_time_seconds"] == "integer"
+
+
+def test_a_singular_owner_with_a_collection_each_with_fields() -> None:
+    req = understand("The marina has berths, each with a berth number and a length in metres.")
+    assert {"berth_number", "length_metres"} <= set(fields_of(req, "berth"))
+    assert "marina" not in names(req)
+
+
+def test_the_agent_of_a_passive_is_a_role() -> None:
+    req = understand("Water samples are collected by inspectors with a collection date.")
+    assert "inspector" in {a.name for a in req.actors}

@@ -35,6 +35,7 @@ from featureline.providers.builtin.understanding.model import (
     ListingSpec,
     RelationSpec,
 )
+from featureline.providers.builtin.understanding.passive import read_kept_fields, read_passive
 from featureline.providers.builtin.understanding.records import (
     add_field_list,
     read_actions,
@@ -100,10 +101,12 @@ def analyse(request: FeatureRequest) -> Domain:
             find_entities(domain, sentence)
             read_subject_has(domain, sentence)
             read_passive_with(domain, sentence)
+            read_passive(domain, sentence)
             read_actions(domain, sentence)
             read_is_for(domain, sentence)
     resolve_pending(domain)
     for sentence in sents:
+        read_kept_fields(domain, sentence)
         find_relations(domain, sentence)
         find_listing(domain, sentence)
         find_ownership(domain, sentence)

@@ -46,6 +46,15 @@ def find_actors(sentences: list[str], text: str) -> dict[str, str]:
         for m in re.finditer(r"\bonly\s+(?:the\s+)?([a-z]+)s?\s+(?:can|may)\b", sentence.lower()):
             if is_person(m.group(1)):
                 add(m.group(1))
+        # the agent of a passive: "Samples are collected by field technicians"
+        for m in re.finditer(
+            r"\b(?:are|is)\s+[a-z]+(?:ed|en|t)\b[^.;]*?\bby\s+(?:the\s+|an?\s+)?"
+            r"([a-z]+)(?:\s+([a-z]+))?",
+            sentence.lower(),
+        ):
+            people = [w for w in m.groups() if w and is_person(w)]
+            if people:
+                add(people[-1])
     lowered = text.lower()
     if "api key" in lowered:
         found.setdefault("api_client", DESCRIPTIONS["api_client"])

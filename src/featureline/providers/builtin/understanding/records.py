@@ -95,6 +95,13 @@ def add_field_list(
     """Fields (and nested collections) from 'a title, a cooking time and line items (…)'.
 
     ``nested``: the list is a collection's parentheses, where every item is a field."""
+    # "a barcode, which must be unique, and a date": the clause marks the field unique
+    text = re.sub(
+        r",?\s+(?:which|that)\s+(?:must be|is|should be|has to be)\s+unique\b"
+        r"(?:\s+(?:across|among|in)\s+(?:the|all|its|their)\s+[a-z]+)?",
+        " (unique)",
+        text,
+    )
     text = re.split(r";|\.\s|, who\b|, which\b|,?\s+so\b|\s+so that\b", text)[0]
     owned = re.match(
         r"^\s*(?:many\s+|several\s+|multiple\s+)?([a-z]+(?:\s[a-z]+)?)\s*,?\s*(?:each\s+)?with\s+(.+)$",
@@ -268,7 +275,7 @@ def read_subject_has(domain: Domain, sentence: str) -> None:
         if np is None or np.end != len(tokens(subject)):
             continue
         if det == "the" and not np.plural and domain.resolve(np.name) is None:
-            inner = re.match(r"^([a-z][a-z -]*?)\s+(?:with|,\s*each with)\s+(.+)$", m.group(4))
+            inner = re.match(r"^([a-z][a-z -]*?)(?:\s+with|\s*,\s*each with)\s+(.+)$", m.group(4))
             child_np = noun_phrase(tokens(inner.group(1)), 0) if inner else None
             if inner and child_np is not None and child_np.plural:
                 ent = ensure_entity(domain, child_np, sentence)

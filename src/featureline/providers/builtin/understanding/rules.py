@@ -167,7 +167,11 @@ def _one_active(domain: Domain, sentence: str, low: str, m: re.Match[str]) -> No
     scope_word = per.group(1) if per else None
     if scope_word is None:
         subj = entities_in(domain, before)
-        scope_word = subj[0] if subj else None
+        person = re.match(r"^(?:an?|each|every|the|no)\s+([a-z]+)", before)
+        if subj:
+            scope_word = subj[0]
+        elif person and is_person(person.group(1)):
+            scope_word = person.group(1)  # "A member holds at most one active …": per owner
     if record is None:
         domain.add_rule(RuleSpec("other", word, f"at most one {state} {word}", sentence))
         return
