@@ -129,3 +129,38 @@ def test_a_singular_owner_with_a_collection_each_with_fields() -> None:
 def test_the_agent_of_a_passive_is_a_role() -> None:
     req = understand("Water samples are collected by inspectors with a collection date.")
     assert "inspector" in {a.name for a in req.actors}
+
+
+def cited(req: RequirementsArtifact, sentence: str) -> list[tuple[str, str]]:
+    return [(f.title, f.status) for f in req.functional if f.source == sentence]
+
+
+def test_a_list_verb_lists_only_the_noun_it_acts_on() -> None:
+    req = understand(
+        "Climbers buy ten-visit passes with a price. Staff can list the visits of a pass."
+    )
+    assert not [t for t, s in cited(req, "Staff can list the visits of a pass.") if s == "planned"]
+
+
+def test_each_list_verb_reads_only_its_own_clause() -> None:
+    req = understand(
+        "People have a full name and an email. Each person belongs to one team; teams have "
+        "a name. Everyone can search people by name and filter them by team."
+    )
+    titles = [f.title for f in req.functional if f.status == "planned"]
+    assert "Search people by full_name" in titles
+    assert not [t for t in titles if t.startswith("Search teams")]
+    assert "Filter people by team" in titles
+
+
+def test_time_windows_and_locks_are_deferred_by_name() -> None:
+    req = understand(
+        "Drivers book charging slots with a start time and an end time. Drivers see their "
+        "bookings of the next 7 days. A finished booking is never changed."
+    )
+    assert [
+        s
+        for t, s in cited(req, "Drivers see their bookings of the next 7 days.")
+        if t.startswith("Time window")
+    ] == ["deferred"]
+    assert [s for t, s in cited(req, "A finished booking is never changed.")] == ["deferred"]

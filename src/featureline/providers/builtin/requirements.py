@@ -525,7 +525,7 @@ def _sentence_requirements(
             sentence,
             "should",
         )
-    elif sentence not in used and not is_target(sentence) and mentioned:
+    elif sentence not in used and not is_target(sentence) and mentioned and not covered:
         adder(
             shorten(sentence, 70),
             f"Stated in the request: {sentence}",
