@@ -164,3 +164,52 @@ def test_time_windows_and_locks_are_deferred_by_name() -> None:
         if t.startswith("Time window")
     ] == ["deferred"]
     assert [s for t, s in cited(req, "A finished booking is never changed.")] == ["deferred"]
+
+
+def test_people_are_records_only_with_fields_to_store() -> None:
+    req = understand(
+        "Hikers log hikes with a distance in km and a date. Hikers have at most three open hikes."
+    )
+    assert "hiker" not in names(req)
+
+
+def test_a_decision_on_an_unmodelled_record_is_not_put_on_another() -> None:
+    req = understand(
+        "Owners register boats with a name and a length in metres. A harbour master approves "
+        "or rejects a pending mooring, which can be cancelled by the owner."
+    )
+    assert "status" not in fields_of(req, "boat")
+    assert not rules(req, "transition")
+
+
+def test_people_listed_with_fields_are_a_nested_collection() -> None:
+    req = understand("Each band has a name and musicians (name, instrument). A tour has bands.")
+    assert {"name", "instrument"} <= set(fields_of(req, "musician"))
+    assert any(r.source == "musician" and r.target == "band" for r in req.relations)
+    req = understand("A league has a name and teams; each team has a name and a colour.")
+    assert any(r.source == "team" and r.target == "league" for r in req.relations)
+
+
+def test_only_a_named_group_may_act() -> None:
+    req = understand("Incidents have a title and a severity. Only shift leads can close incidents.")
+    assert "shift_lead" in {a.name for a in req.actors}
+    assert [(r.entity, r.roles, r.operations) for r in req.rules if r.kind == "role_required"] == [
+        ("incident", ["shift_lead"], ["update"])
+    ]
+
+
+def test_scheduling_is_reserved_only_when_the_request_says_only() -> None:
+    text = "Exhibitions have a title and an opening date. {} schedule exhibitions."
+    only = understand(text.format("Only curators may"))
+    assert [(r.entity, r.operations) for r in only.rules if r.kind == "role_required"] == [
+        ("exhibition", ["create"])
+    ]
+    plain = understand(text.format("Curators"))
+    assert not [r for r in plain.rules if r.kind == "role_required"]
+
+
+def test_a_plural_naming_fields_of_a_record_is_not_a_new_record() -> None:
+    req = understand(
+        "Each routine has a title, a technical mark and an artistic mark. Judges enter marks."
+    )
+    assert "mark" not in names(req)

@@ -49,6 +49,8 @@ USER_REFERENCE_NAMES = {
     "reviewer",
     "approver",
 }
+#: nouns for groups of people: a list of them is a collection of records ('teams')
+GROUP_NOUNS = frozenset({"team", "group", "crew", "squad", "band", "household", "family"})
 UNIQUE_BY_NATURE = {"sku", "slug", "isbn", "alias", "code"}
 
 
@@ -151,7 +153,7 @@ def parse_item(item: str, nested: bool = False) -> ParsedItem | None:
         and is_plural(words[0])
         and can_be_noun(words[0])
         and words[0] not in TEXT_WORDS
-        and not is_person(words[0])
+        and (not is_person(words[0]) or singular(words[0]) in GROUP_NOUNS)
         and not enum_values
         and minimum is None
         and not unit_word

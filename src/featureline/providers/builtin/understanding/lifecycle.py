@@ -125,8 +125,14 @@ def read_lifecycle(domain: Domain, sentence: str) -> None:
         r"\b(approve|accept)s?\s+or\s+(reject|decline)s?\s+(?:the\s+)?([a-z]+\s+)?([a-z]+)", low
     )
     if decide and "moderat" not in low:
-        ent = _subject_entity(domain, decide.group(4)) or _subject_entity(domain, low)
-        if ent is not None:
+        # the record decided on is the noun after the verbs; another noun of the sentence
+        # ('… cancelled by the employee') is a guess that puts the status on the wrong record
+        ent = _subject_entity(domain, decide.group(4))
+        if ent is None:
+            domain.add_rule(
+                RuleSpec("other", "", f"{decide.group(0)}: the record is not modelled", sentence)
+            )
+        else:
             done = [past_participle(decide.group(1)), past_participle(decide.group(2))]
             state = (decide.group(3) or "").strip()
             current = ent.field_named("status")

@@ -234,7 +234,7 @@ def _nested_collection(domain: Domain, parent: EntitySpec, m: re.Match[str], sen
     if not inner or not all(p is not None and p.field is not None for p in parsed):
         return False
     np = noun_phrase(tokens(" ".join(words)), 0)
-    if np is None or not np.thing:
+    if np is None or not (np.thing or np.is_person):  # "players (name, shirt number)"
         return False
     child = named_entity(domain, np.name, m.group(0).strip(), sentence)
     add_field_list(domain, child, ", ".join(inner), sentence, nested=True)
@@ -283,12 +283,18 @@ def read_subject_has(domain: Domain, sentence: str) -> None:
                     add_field_list(domain, ent, inner.group(2), sentence)
             continue
         person_ok = m.group(3).lower() in {"has", "have"}
+        new = domain.resolve(np.name) is None and domain.resolve(np.head) is None
         ent = ensure_entity(domain, np, sentence, person_ok=person_ok)
         if ent is None:
             continue
         if not ent.span:
             ent.span = np.span
         add_field_list(domain, ent, m.group(4), sentence)
+        if new and np.is_person and not ent.fields:
+            # "Employees have at most 25 days of leave": people are records only when the
+            # request gives them fields it can store
+            del domain.entities[ent.name]
+            continue
         last = ent
 
 
@@ -449,6 +455,8 @@ def _read_act(
     if not obj.plural and obj.determiner in {"a", "an", "the"} and not with_fields:
         _field_of_parent(domain, toks, obj, rest, sentence)
         return
+    if obj.plural and _names_fields(domain, obj):
+        return  # "referees enter scores" when fixtures have a home and an away score
     if obj.plural or with_fields:
         ent = ensure_entity(domain, obj, sentence, person_ok=with_fields)
         if ent is None:
@@ -459,6 +467,17 @@ def _read_act(
         if obj.head in EVENT_NOUNS and booked and ent.owned_by is None:
             ent.owned_by, ent.ownership_source = "user", sentence
             ent.ownership_inferred = True
+
+
+def _names_fields(domain: Domain, obj: NounPhrase) -> bool:
+    """Whether a plural noun no entity has names fields of one ('scores' -> home_score)."""
+    if domain.resolve(obj.name) or domain.resolve(obj.head):
+        return False
+    return any(
+        f.name == obj.head or f.name.endswith("_" + obj.head)
+        for ent in domain.entities.values()
+        for f in ent.fields
+    )
 
 
 def _assigned(domain: Domain, obj: NounPhrase, rest: str) -> None:

@@ -61,6 +61,20 @@ ROLE_VERBS: dict[str, Operation] = {
 }
 
 
+#: verbs that reserve an operation only when the request says 'only' ('only conductors may
+#: schedule rehearsals'); a privileged role merely doing them ('managers schedule shifts
+#: for employees') is not a restriction
+ONLY_ROLE_VERBS: dict[str, Operation] = {
+    "schedule": "create",
+    "open": "create",
+    "record": "create",
+    "enter": "create",
+    "assign": "update",
+    "archive": "update",
+    "withdraw": "delete",
+}
+
+
 def entities_in(domain: Domain, text: str) -> list[str]:
     out: list[str] = []
     words = re.findall(r"[a-z]+(?:-[a-z]+)?", text.lower())
@@ -376,8 +390,10 @@ def _capacity(domain: Domain, sentence: str, low: str, named: list[str], m: re.M
 
 def _roles(domain: Domain, sentence: str, low: str, named: list[str]) -> None:
     """'Only maintainers can close a bug', 'admins can add rooms', 'Space managers add desks'."""
+    for actor in [a for a in domain.actors if "_" in a]:  # "only panel chairs" -> panel_chair
+        low = re.sub(rf"\b{actor.replace('_', ' ')}s?\b", actor, low)
     for m in re.finditer(
-        r"\b(only\s+)?(?:the\s+)?([a-z]+?)s?\s+(?:alone\s+)?(?:can\s+|may\s+)?(?:also\s+)?"
+        r"\b(only\s+)?(?:the\s+)?([a-z_]+?)s?\s+(?:alone\s+)?(?:can\s+|may\s+)?(?:also\s+)?"
         r"([a-z]+)(?:\s+(?:and|or)\s+([a-z]+))?\s+(?:an?\s+|the\s+|new\s+)?([a-z]+(?:\s[a-z]+)?)",
         low,
     ):
@@ -387,7 +403,8 @@ def _roles(domain: Domain, sentence: str, low: str, named: list[str]) -> None:
         words = m.group(5).split()
         target = domain.resolve("_".join(words)) or domain.resolve(words[0])
         verbs = [verb_lemma(v) or v for v in (m.group(3), m.group(4)) if v]
-        ops = [ROLE_VERBS[v] for v in verbs if v in ROLE_VERBS]
+        table = {**ROLE_VERBS, **ONLY_ROLE_VERBS} if only else ROLE_VERBS
+        ops = [table[v] for v in verbs if v in table]
         if not ops or target is None:
             continue
         if domain.entities[target].owned_by and set(ops) - {"create"}:
