@@ -213,3 +213,43 @@ def test_a_plural_naming_fields_of_a_record_is_not_a_new_record() -> None:
         "Each routine has a title, a technical mark and an artistic mark. Judges enter marks."
     )
     assert "mark" not in names(req)
+
+
+def test_each_owner_defines_its_children() -> None:
+    req = understand("Each call for papers defines its tracks; a track has a name and a chair.")
+    relations = {(r.source, r.target) for r in req.relations}
+    assert ("track", "call") in relations
+    assert not [r for r in relations if r[0] == "track" and r[1] != "call"]
+
+
+def test_a_portion_for_ones_own_thing_is_on_the_resource_after_it() -> None:
+    req = understand(
+        "Campsites have a name and a region. Campers book a spot for their van at a campsite, "
+        "giving its length in metres (between 3 and 12)."
+    )
+    assert "van" not in names(req)
+    assert any(r.source == "booking" and r.target == "campsite" for r in req.relations)
+    assert ("booking", ["length_metres"], []) in rules(req, "range")
+
+
+def test_a_capacity_counted_in_things_is_an_integer() -> None:
+    req = understand("A hall has a name and a seating capacity in chairs.")
+    assert fields_of(req, "hall")["seating_capacity"] == "integer"
+
+
+def test_capacity_over_a_group_size_against_a_maximum() -> None:
+    req = understand(
+        "Boats have a name and a maximum number of passengers. Skippers book trips for a boat "
+        "with a date and a group size. The trips of a boat never hold more people than its "
+        "maximum."
+    )
+    assert ("trip", ["group_size", "max_passengers"], ["boat"]) in rules(req, "capacity")
+
+
+def test_a_role_seeing_all_owned_rows_is_deferred() -> None:
+    req = understand(
+        "Guests book rooms with a check-in date and a check-out date. Guests see their own "
+        "bookings; cleaners see all bookings of a day."
+    )
+    [rule] = [r for r in req.rules if r.kind == "other"]
+    assert rule.entity == "booking" and "other users own" in rule.description

@@ -40,6 +40,7 @@ from featureline.providers.builtin.understanding.records import (
     add_field_list,
     read_actions,
     read_is_for,
+    read_owns_its,
     read_passive_with,
     read_subject_has,
 )
@@ -98,6 +99,7 @@ def analyse(request: FeatureRequest) -> Domain:
     domain.hinted = apply_entity_hints(domain, request.hints)
     if not domain.hinted:
         for sentence in sents:
+            read_owns_its(domain, sentence)
             find_entities(domain, sentence)
             read_subject_has(domain, sentence)
             read_passive_with(domain, sentence)
@@ -248,7 +250,12 @@ def find_entities(domain: Domain, sentence: str) -> None:
         ent = _entity(domain, noun, sentence)
         if ent is not None:
             _add_fields(domain, ent, fields)
-            _mention_relations(domain, ent, low, anywhere=_label == "with")
+            # only the clause that defines it: "each call for proposals defines its
+            # criteria; a criterion has …" does not make criteria belong to proposals
+            start = low.rfind(";", 0, match.start()) + 1
+            end = low.find(";", match.start())
+            clause = low[start : end if end >= 0 else len(low)]
+            _mention_relations(domain, ent, clause, anywhere=_label == "with")
             return
     find_action_entities(domain, sentence)
 

@@ -120,6 +120,9 @@ def parse_item(item: str, nested: bool = False) -> ParsedItem | None:
     if unit:
         unit_word = snake(unit.group(1))
         text = text[: unit.start()]
+    counted_in = re.search(r"\s+in\s+([a-z]+s)\s*$", text) if not unit else None
+    if counted_in and infer_type(snake(text[: counted_in.start()]))[0] == "integer":
+        text = text[: counted_in.start()]  # "a capacity in vehicles": a count of them
     text = re.sub(r"\bper\s+[a-z]+\b.*$", "", text)
     who = re.match(r"who\s+(\w+)", text)
     if who:

@@ -298,6 +298,30 @@ def read_subject_has(domain: Domain, sentence: str) -> None:
         last = ent
 
 
+def read_owns_its(domain: Domain, sentence: str) -> None:
+    """'Each call for proposals defines its criteria': the criteria belong to a call."""
+    for clause in clauses(sentence):
+        m = re.match(
+            r"^(?:each|every|an?|the)\s+([a-z][a-z ]*?)\s+([a-z]+s)\s+(?:its|their)\s+([a-z ]+)$",
+            clause.lower(),
+        )
+        if m is None or m.group(2) in {"has", "is", "does"} or verb_lemma(m.group(2)) is None:
+            continue
+        owner_np = noun_phrase(tokens(m.group(1)), 0)
+        child_np = noun_phrase(tokens(m.group(3)), 0)
+        if owner_np is None or child_np is None or not child_np.plural or owner_np.is_person:
+            continue
+        owner = ensure_entity(domain, owner_np, sentence)
+        child = ensure_entity(domain, child_np, sentence)
+        if owner is not None and child is not None:
+            domain.add_relation(
+                child.name,
+                owner.name,
+                "many_to_one",
+                f"each {child.name} belongs to a {owner.name}",
+            )
+
+
 def read_is_for(domain: Domain, sentence: str) -> None:
     """'A reservation is for one study room from a start time to an end time'."""
     for clause in clauses(sentence):
@@ -385,6 +409,7 @@ def _after_subject(toks: list[str], i: int) -> bool:
     return False
 
 
+POSSESSIVES = frozenset({"their", "his", "her", "my", "our", "your"})
 #: tokens a clause's subject may follow: its start, a comma, 'when … ,'
 _OPENERS = frozenset([",", ";", ":", "the", "a", "an", "each", "every", "our", "their"])
 #: words between a subject and its verb: modals, adverbs, 'to' of 'ask to borrow'
@@ -429,6 +454,13 @@ def _read_act(
             obj, tail_at = inner, inner.end
     if obj.words[-1] in PORTIONS and tail_at < len(toks) and toks[tail_at] in PREPOSITIONS:
         inner = noun_phrase(toks, tail_at + 1)
+        while (
+            inner is not None
+            and inner.determiner in POSSESSIVES
+            and inner.end < len(toks)
+            and toks[inner.end] in PREPOSITIONS
+        ):  # "a place for their vehicle on a sailing": the place is on the sailing
+            inner = noun_phrase(toks, inner.end + 1)
         if inner is not None:
             obj, tail_at = inner, inner.end
     rest = _rest_of(clause, toks, i, obj, tail_at)
@@ -608,7 +640,10 @@ def _fields_after(domain: Domain, ent: EntitySpec, rest: str, sentence: str) -> 
         )
     if re.search(r"\bby the day\b|\bper day\b", rest):
         ent.add_field(FieldSpec("day", "date", description="the day", source="by the day"))
-    m = re.search(r"(?:\bwith|:)\s+((?:an?|the|its|their|one|optional)\b.+)$", rest)
+    m = re.search(
+        r"(?:\bwith|\bgiving|\bstating|\bproviding|:)\s+((?:an?|the|its|their|one|optional)\b.+)$",
+        rest,
+    )
     if m is None:
         m = re.search(r"\bfor\s+((?:an?|the)\s+[a-z ]+(?:,\s*(?:an?|the)\s+[a-z ()]+)+.*)$", rest)
     if m:

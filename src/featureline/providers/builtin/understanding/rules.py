@@ -118,6 +118,7 @@ def read_rules(domain: Domain, sentence: str) -> None:
     _stated_range(domain, sentence, low, named)
     _ranges(domain, sentence, low, named)
     _sharing(domain, sentence, low)
+    _sees_all(domain, sentence, low)
 
 
 def _record_for(domain: Domain, named: list[str], want_interval: bool = False) -> str | None:
@@ -345,22 +346,32 @@ def _capacity(domain: Domain, sentence: str, low: str, named: list[str], m: re.M
         domain.add_rule(RuleSpec("other", named[0] if named else "", sentence, sentence))
         return
     pent, cent = domain.entities[parent], domain.entities[child]
+    said = snake(cap_words).replace("maximum", "max")
     cap = next(
         (
             f.name
             for f in pent.fields
-            if f.type == "integer"
-            and (f.name in snake(cap_words) or snake(cap_words).split("_")[-1] in f.name)
+            if f.type == "integer" and said and (f.name in said or said.split("_")[-1] in f.name)
         ),
         None,
     )
+    if cap is None:  # "than its maximum" when the tour has one 'max_people' or capacity
+        limits = [
+            f.name
+            for f in pent.fields
+            if f.type == "integer" and re.match(r"^(?:max|capacity|limit)|_capacity$", f.name)
+        ]
+        cap = limits[0] if len(limits) == 1 else None
     qty = next(
         (
             f.name
             for f in cent.fields
             if f.type == "integer"
             and f.required
-            and f.name in {"seats", "places", "tickets", "spots", "quantity", "party_size"}
+            and (
+                f.name in {"seats", "places", "tickets", "spots", "quantity", "party_size"}
+                or re.search(r"(?:_size|_count|^quantity|^number_of_[a-z]+)$", f.name)
+            )
         ),
         None,
     )
@@ -516,6 +527,21 @@ def _sharing(domain: Domain, sentence: str, low: str) -> None:
             operations=["list", "get"],
         )
     )
+
+
+def _sees_all(domain: Domain, sentence: str, low: str) -> None:
+    """'operators see all bookings of a sailing' when bookings are their owners' own rows:
+    access across owners, which the builtin does not generate (a deferred rule)."""
+    for m in re.finditer(
+        r"\b([a-z]+?)s?\s+(?:can\s+)?(?:see|sees|list|lists|view|views|read|reads)\s+"
+        r"(?:all|every|everyone's|each)\s+(?:the\s+|of the\s+)?([a-z]+)",
+        low,
+    ):
+        role, record = singular(m.group(1)), domain.resolve(m.group(2))
+        if role in domain.actors and record and domain.entities[record].owned_by:
+            domain.add_rule(
+                RuleSpec("other", record, f"{role}s see {record} rows other users own", sentence)
+            )
 
 
 def _stated_range(domain: Domain, sentence: str, low: str, named: list[str]) -> None:
