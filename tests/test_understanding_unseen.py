@@ -253,3 +253,27 @@ def test_a_role_seeing_all_owned_rows_is_deferred() -> None:
     )
     [rule] = [r for r in req.rules if r.kind == "other"]
     assert rule.entity == "booking" and "other users own" in rule.description
+
+
+def test_records_added_to_a_shared_place_are_shared() -> None:
+    req = understand(
+        "Neighbours add tools to a shared shed with a name and a condition (good, worn)."
+    )
+    assert [r.entity for r in req.rules if r.kind == "shared"] == ["tool"]
+
+
+def test_a_person_named_as_a_party_of_a_record_is_a_record_and_a_role() -> None:
+    req = understand(
+        "Clients have a name and an email. A session is for one client with one trainer at a "
+        "start time. Trainers list their sessions."
+    )
+    relations = {(r.source, r.target) for r in req.relations}
+    assert {("session", "client"), ("session", "trainer")} <= relations
+    assert fields_of(req, "session")["start_time"] == "datetime"
+    assert "trainer" in {a.name for a in req.actors}
+
+
+def test_a_bare_object_the_builtin_did_not_model_is_deferred() -> None:
+    req = understand("The studio plans classes and records feedback. Classes have a title.")
+    [missing] = [f for f in req.functional if f.title.startswith("Not modelled")]
+    assert missing.status == "deferred" and "feedback" in missing.status_note

@@ -130,11 +130,7 @@ def analyse(request: FeatureRequest) -> Domain:
     field_names = {
         f.name for e in domain.entities.values() for f in e.fields if f.type != "reference"
     }
-    domain.actors = {
-        k: v
-        for k, v in domain.actors.items()
-        if k + "s" not in field_names and k not in domain.entities
-    }
+    domain.actors = {k: v for k, v in domain.actors.items() if k + "s" not in field_names}
     if not domain.actors and domain.entities:
         domain.actors = {"user": ACTOR_DESCRIPTIONS["user"]}
     return domain

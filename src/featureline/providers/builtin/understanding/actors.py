@@ -116,6 +116,7 @@ def _subject_role(words: list[str], add: object) -> None:
     head = words[j - 1]
     nxt = words[j]
     verbish = nxt in {"can", "may", "must", "should", "will", "need", "needs", "only", "also"}
-    verbish = verbish or "VERB" in lemmas(nxt)
+    being = {"has", "have", "is", "are", "was", "were", "belong", "belongs", "get", "gets"}
+    verbish = verbish or ("VERB" in lemmas(nxt) and nxt not in being)
     if verbish and is_person(head) and callable(add):
         add(head)

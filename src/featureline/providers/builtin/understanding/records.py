@@ -323,28 +323,55 @@ def read_owns_its(domain: Domain, sentence: str) -> None:
 
 
 def read_is_for(domain: Domain, sentence: str) -> None:
-    """'A reservation is for one study room from a start time to an end time'."""
+    """'A reservation is for one study room from a start time to an end time'; 'an
+    appointment is for one patient with one dentist': each party is a parent, and a person
+    named as a party is a record of its own (which dentist, out of the known ones)."""
     for clause in clauses(sentence):
-        m = re.match(
-            r"^(?:an?|each|every|the)\s+([a-z][a-z ]*?)\s+is\s+for\s+(?:one|an?|the|a single)\s+"
-            r"([a-z]+(?:\s[a-z]+)?)\b(.*)$",
-            clause,
-            re.I,
-        )
+        m = re.match(r"^(?:an?|each|every|the)\s+([a-z][a-z ]*?)\s+is\s+for\s+(.*)$", clause, re.I)
         if not m:
             continue
         record = domain.resolve(m.group(1).replace(" ", "_")) or domain.resolve(
             m.group(1).split()[-1]
         )
-        parent = domain.resolve(m.group(2).replace(" ", "_")) or domain.resolve(
-            m.group(2).split()[-1]
-        )
         if record is None:
-            continue
+            # "A session is for one client with one trainer": a record stated by its parties
+            subject = noun_phrase(tokens(m.group(1)), 0)
+            first = re.match(r"^\s*(?:one|an?|the|a single)\s+([a-z]+)", m.group(2), re.I)
+            if subject is None or not subject.thing or first is None:
+                continue
+            if domain.resolve(first.group(1)) is None:
+                continue
+            new = ensure_entity(domain, subject, sentence)
+            if new is None:
+                continue
+            record = new.name
         ent = domain.entities[record]
-        if parent and parent != record:
-            domain.add_relation(record, parent, "many_to_one", f"each {record} is for a {parent}")
-        _fields_after(domain, ent, m.group(3), sentence)
+        rest = m.group(2)
+        joiner = ""
+        while True:
+            party = re.match(
+                r"^\s*(?:(with|and)\s+)?(one|an?|the|a single)\s+([a-z]+(?:\s[a-z]+)?)", rest, re.I
+            )
+            if party is None or bool(joiner) != bool(party.group(1)):
+                break  # the first party follows 'for', the others 'with' / 'and'
+            np = noun_phrase(tokens(party.group(3)), 0)
+            if np is None:
+                break
+            target = domain.resolve(np.name) or domain.resolve(np.head)
+            if target is None and np.is_person and joiner:
+                target = named_entity(domain, np.name, np.span, sentence).name
+            if target is None:
+                break
+            if target != record:
+                domain.add_relation(
+                    record, target, "many_to_one", f"each {record} is for a {target}"
+                )
+            consumed = party.group(0)
+            if np.end < len(tokens(party.group(3))):  # "patient with": keep the second word
+                consumed = consumed[: consumed.lower().rfind(np.words[-1]) + len(np.words[-1])]
+            rest = rest[len(consumed) :]
+            joiner = "with"
+        _fields_after(domain, ent, rest, sentence)
 
 
 def read_passive_with(domain: Domain, sentence: str) -> None:
@@ -628,6 +655,17 @@ def _fields_after(domain: Domain, ent: EntitySpec, rest: str, sentence: str) -> 
             parsed = parse_item(words)
             if parsed and parsed.field:
                 ent.add_field(parsed.field)
+    starts = re.search(r"\bat\s+an?\s+(?:start|starting)\s+(time|date)\b", rest)
+    if starts:
+        kind = starts.group(1)
+        ent.add_field(
+            FieldSpec(
+                f"start_{kind}",
+                "datetime" if kind == "time" else "date",
+                description=f"when it starts ({kind})",
+                source=starts.group(0),
+            )
+        )
     at = re.search(r"\bat\s+an?\s+(?:given\s+|specific\s+|chosen\s+)?(time|date)\b", rest)
     if at:
         ent.add_field(

@@ -496,6 +496,22 @@ def _sharing(domain: Domain, sentence: str, low: str) -> None:
     """'browse public playlists of other listeners', 'everyone can see the menus': rows are
     visible beyond their owner. Visible to all: a ``shared`` rule; visible only when a
     flag says so ('public'): an ``other`` rule, since the builtin cannot build that."""
+    common = re.search(
+        r"\b(?:to|on|in|into|onto)\s+(?:a|the|our|one)\s+(?:shared|common)\s+[a-z]+", low
+    )
+    made = [e.name for e in domain.entities.values() if e.source == sentence]
+    if common and made:
+        # "members add board games to a shared shelf": what they add is everyone's to see
+        domain.add_rule(
+            RuleSpec(
+                "shared",
+                made[0],
+                f"{made[0]} rows are visible to every signed-in user ({common.group(0).strip()})",
+                sentence,
+                operations=["list", "get"],
+            )
+        )
+        return
     m = SHARING.search(low)
     if m is None:
         return
