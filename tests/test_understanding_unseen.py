@@ -277,3 +277,12 @@ def test_a_bare_object_the_builtin_did_not_model_is_deferred() -> None:
     req = understand("The studio plans classes and records feedback. Classes have a title.")
     [missing] = [f for f in req.functional if f.title.startswith("Not modelled")]
     assert missing.status == "deferred" and "feedback" in missing.status_note
+
+
+def test_one_after_a_list_verb_is_the_record_listed_before() -> None:
+    req = understand(
+        "Chefs publish recipes with a title and a unique code. "
+        "Cooks list recipes by title and read one by code."
+    )
+    [flt] = [f.title for f in req.functional if f.title.startswith("Filter recipes")]
+    assert "code" in flt

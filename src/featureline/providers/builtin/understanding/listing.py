@@ -35,7 +35,7 @@ ADJECTIVES = {
 
 
 #: words between a list verb and what it lists: "see all of their own bookings"
-SKIPPED = ADJECTIVES | {"them", "it", "every", "any", "only", "also", "up", "out", "through"}
+SKIPPED = ADJECTIVES | {"them", "it", "one", "every", "any", "only", "also", "up", "out", "through"}
 
 
 def _listed(domain: Domain, after: str, previous: str | None) -> str | None:
@@ -45,7 +45,7 @@ def _listed(domain: Domain, after: str, previous: str | None) -> str | None:
     toks = tokens(after)[:10]
     k = 0
     while k < len(toks) and (toks[k] in SKIPPED or toks[k].endswith("'s") or toks[k] in "(,"):
-        if toks[k] in {"them", "it"} and previous:
+        if toks[k] in {"them", "it", "one"} and previous:
             return previous  # "search people by name and filter them by department"
         k += 1
     np = noun_phrase(toks, k)
