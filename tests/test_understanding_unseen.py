@@ -286,3 +286,19 @@ def test_one_after_a_list_verb_is_the_record_listed_before() -> None:
     )
     [flt] = [f.title for f in req.functional if f.title.startswith("Filter recipes")]
     assert "code" in flt
+
+
+def test_replying_to_a_record_with_a_plural_makes_its_collection() -> None:
+    req = understand(
+        "Players post questions with a title. Coaches reply to questions with answers."
+    )
+    assert any(r.source == "answer" and r.target == "question" for r in req.relations)
+
+
+def test_attempting_a_record_at_most_once_is_a_unique_attempt() -> None:
+    req = understand(
+        "Exercises have a title and a level. "
+        "Learners may attempt each exercise at most once; each attempt records a score."
+    )
+    assert any(r.source == "attempt" and r.target == "exercise" for r in req.relations)
+    assert ("attempt", ["exercise"], ["owner"]) in rules(req, "unique")

@@ -509,6 +509,10 @@ def _read_act(
         _nominal_record(domain, sentence, clause, verb, record_name, obj, rest)
         return
     creating = verb in CREATING_VERBS or verb in NOMINALISATIONS or verb == "request"
+    known = domain.resolve(obj.name) or domain.resolve(obj.head)
+    if not creating and known and re.match(r"\s*with\s+[a-z]+s\s*$", rest):
+        _fields_after(domain, domain.entities[known], rest, sentence)  # "reply to tickets with
+        return  # messages": a collection of the ticket
     if not creating:
         return
     if not obj.plural and obj.determiner in {"a", "an", "the"} and not with_fields:
@@ -686,6 +690,15 @@ def _fields_after(domain: Domain, ent: EntitySpec, rest: str, sentence: str) -> 
         m = re.search(r"\bfor\s+((?:an?|the)\s+[a-z ]+(?:,\s*(?:an?|the)\s+[a-z ()]+)+.*)$", rest)
     if m:
         add_field_list(domain, ent, m.group(1), sentence)
+        return
+    bare = re.search(r"\bwith\s+([a-z]+s)\s*$", rest)
+    child = noun_phrase(tokens(bare.group(1)), 0) if bare else None
+    if child is not None and child.plural and child.thing and ent.name != child.name:
+        # "agents reply to tickets with messages": the messages belong to a ticket
+        record = named_entity(domain, child.name, child.span, sentence)
+        domain.add_relation(
+            record.name, ent.name, "many_to_one", f"each {record.name} belongs to a {ent.name}"
+        )
 
 
 def _parent_after(domain: Domain, ent: EntitySpec, rest: str) -> None:
