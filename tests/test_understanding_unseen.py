@@ -302,3 +302,12 @@ def test_attempting_a_record_at_most_once_is_a_unique_attempt() -> None:
     )
     assert any(r.source == "attempt" and r.target == "exercise" for r in req.relations)
     assert ("attempt", ["exercise"], ["owner"]) in rules(req, "unique")
+
+
+def test_listing_records_by_another_record_relates_them() -> None:
+    req = understand(
+        "Crews have a name. A patrol report has a date and a summary. "
+        "Supervisors list patrol reports by crew."
+    )
+    assert any(r.source == "patrol_report" and r.target == "crew" for r in req.relations)
+    assert any(f.title == "Filter patrol reports by crew" for f in req.functional)

@@ -148,4 +148,11 @@ def _filter_name(domain: Domain, entity: str, word: str) -> str | None:
         for source, target, _ in domain.pending:  # stated earlier, resolved at the end
             if {domain.resolve(source), domain.resolve(target)} == {entity, related}:
                 return related
+        if related != entity:
+            # "contractors list their entries by project": listing entries by project
+            # needs each entry to name its project
+            domain.add_relation(
+                entity, related, "many_to_one", f"each {entity} is for a {related} (listed by it)"
+            )
+            return related
     return None
