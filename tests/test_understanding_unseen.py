@@ -311,3 +311,28 @@ def test_listing_records_by_another_record_relates_them() -> None:
     )
     assert any(r.source == "patrol_report" and r.target == "crew" for r in req.relations)
     assert any(f.title == "Filter patrol reports by crew" for f in req.functional)
+
+
+def test_a_filter_on_nothing_modelled_is_deferred_not_dropped() -> None:
+    req = understand(
+        "Clerks file permits with a zone and a start date. Wardens list permits by zone and "
+        "by licence plate."
+    )
+    sentence = "Wardens list permits by zone and by licence plate."
+    assert ("Filter permits by zone", "planned") in cited(req, sentence)
+    assert ("Filter permit by licence plate", "deferred") in cited(req, sentence)
+
+
+def test_a_two_word_field_after_by_is_a_filter() -> None:
+    req = understand("Bakers take orders with a pickup date. Bakers list orders by pickup date.")
+    assert any(f.title == "Filter orders by pickup_date" for f in req.functional)
+
+
+def test_states_joined_by_then_are_a_lifecycle() -> None:
+    req = understand(
+        "Tenants raise repair jobs with a description. A repair job is reported, then "
+        "scheduled by the caretaker, then fixed or cancelled."
+    )
+    [rule] = [r for r in req.rules if r.kind == "transition"]
+    assert rule.entity.endswith("job")
+    assert rule.values == ["reported->scheduled", "scheduled->fixed", "scheduled->cancelled"]

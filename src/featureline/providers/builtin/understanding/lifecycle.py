@@ -85,6 +85,36 @@ def read_lifecycle(domain: Domain, sentence: str) -> None:
                 )
             )
             return
+    then = re.search(
+        r"^(?:an?|the|each|every)\s+([a-z]+(?:\s[a-z]+)?)\s+is\s+(?:first\s+)?([a-z]+(?:ed|en))\b"
+        r"((?:[^.;]*?,?\s+(?:and\s+)?then\s+(?:is\s+)?[a-z]+(?:ed|en)(?:\s+or\s+[a-z]+(?:ed|en))?)+)",
+        low,
+    )
+    if then:
+        # "An order is submitted, then approved by a buyer, then received"
+        ent = _subject_entity(domain, then.group(1))
+        steps = [[then.group(2)]] + [
+            [a, b] if b else [a]
+            for a, b in re.findall(
+                r"\bthen\s+(?:is\s+)?([a-z]+(?:ed|en))(?:\s+or\s+([a-z]+(?:ed|en)))?", then.group(3)
+            )
+        ]
+        if ent is not None and len(steps) >= 2:
+            values = [v for step in steps for v in step]
+            _state_field(ent, "status", values, then.group(0).strip())
+            moves = [f"{a}->{b}" for x, y in itertools.pairwise(steps) for a in x for b in y]
+            domain.add_rule(
+                RuleSpec(
+                    "transition",
+                    ent.name,
+                    f"{ent.name} status moves only along {', '.join(moves)}",
+                    sentence,
+                    fields=["status"],
+                    values=moves,
+                    operations=["update"],
+                )
+            )
+            return
     through = re.search(
         r"goes through the (status(?:es)?|states?|stages?|phases?)\s+"
         r"([a-z ,]+?(?:,?\s+(?:and|or)\s+[a-z ]+))(?:[;.]|$)",

@@ -10,6 +10,7 @@ import re
 
 from featureline.providers.builtin.fields import FieldSpec
 from featureline.providers.builtin.text import singular
+from featureline.providers.builtin.understanding.lexicon import FUNCTION_WORDS
 from featureline.providers.builtin.understanding.model import Domain, EntitySpec, ListingSpec
 from featureline.providers.builtin.understanding.phrases import noun_phrase, tokens
 
@@ -92,14 +93,28 @@ def _read_segment(
         listing.newest_first = True
     if "overdue" in low and any(f.name.startswith("due") for f in ent.fields):
         listing.overdue = True
-    for m in re.finditer(r"\bby\s+(?:an?\s+|the\s+)?([a-z]+(?:\s+and\s+[a-z]+)?)", low):
+    for m in re.finditer(r"\bby\s+(?:an?\s+|the\s+)?([a-z]+(?:\s+and\s+(?!by\b)[a-z]+)?)", low):
         before = re.findall(r"[a-z]+", low[: m.start()])[-3:]
         if {"search", "searched", "sort", "sorted", "order", "ordered"} & set(before):
             continue
         for word in re.split(r"\s+and\s+", m.group(1)):
-            name = _filter_name(domain, target, word)
+            after = re.match(r"\s*([a-z]+)", low[low.find(word, m.start()) + len(word) :])
+            compound = f"{word}_{after.group(1)}" if after else ""
+            name = (_filter_name(domain, target, compound) if compound else None) or (
+                _filter_name(domain, target, word)
+            )
             if name and name not in listing.filters:
                 listing.filters.append(name)
+            elif name is None and word not in FUNCTION_WORDS:
+                # "list orders by status" with no status: say so, never drop it quietly
+                said = word
+                if after and after.group(1) not in FUNCTION_WORDS:
+                    said = f"{word} {after.group(1)}"
+                domain.defer(
+                    sentence,
+                    f"Filter {target.replace('_', ' ')} by {said}",
+                    f"\u201c{said}\u201d is neither a field of {target} nor a record it belongs to",
+                )
     for m in re.finditer(r"\bper\s+([a-z]+)", low):
         name = _filter_name(domain, target, m.group(1))
         if name and name not in listing.filters:
