@@ -336,3 +336,13 @@ def test_states_joined_by_then_are_a_lifecycle() -> None:
     [rule] = [r for r in req.rules if r.kind == "transition"]
     assert rule.entity.endswith("job")
     assert rule.values == ["reported->scheduled", "scheduled->fixed", "scheduled->cancelled"]
+
+
+def test_a_lifecycle_step_taken_by_another_role_on_owned_rows_is_deferred() -> None:
+    req = understand(
+        "Researchers book instruments for a time window (from, until). A booking is "
+        "requested, then confirmed by a lab manager, then completed."
+    )
+    assert [r.entity for r in req.rules if r.kind == "transition"] == ["booking"]
+    [other] = [r for r in req.rules if r.kind == "other"]
+    assert other.entity == "booking" and "other users own" in other.description

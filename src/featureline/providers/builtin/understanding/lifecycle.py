@@ -18,6 +18,7 @@ import lemminflect
 
 from featureline.providers.builtin.fields import FieldSpec
 from featureline.providers.builtin.text import singular, snake
+from featureline.providers.builtin.understanding.lexicon import is_person
 from featureline.providers.builtin.understanding.model import Domain, EntitySpec, RuleSpec
 
 STATE_FIELDS = ("status", "state", "stage", "phase")
@@ -114,6 +115,18 @@ def read_lifecycle(domain: Domain, sentence: str) -> None:
                     operations=["update"],
                 )
             )
+            agent = re.search(r"\bby\s+(?:an?\s+|the\s+)?(?:[a-z]+\s+)?([a-z]+)", then.group(0))
+            if agent and is_person(agent.group(1)) and ent.owned_by:
+                # "confirmed by a lab manager" on rows their requester owns: a move by
+                # someone other than the owner, which the generated service does not allow
+                domain.add_rule(
+                    RuleSpec(
+                        "other",
+                        ent.name,
+                        f"{agent.group(1)}s move {ent.name} rows other users own",
+                        sentence,
+                    )
+                )
             return
     through = re.search(
         r"goes through the (status(?:es)?|states?|stages?|phases?)\s+"
