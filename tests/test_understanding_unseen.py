@@ -346,3 +346,16 @@ def test_a_lifecycle_step_taken_by_another_role_on_owned_rows_is_deferred() -> N
     assert [r.entity for r in req.rules if r.kind == "transition"] == ["booking"]
     [other] = [r for r in req.rules if r.kind == "other"]
     assert other.entity == "booking" and "other users own" in other.description
+
+
+def test_values_in_parentheses_are_not_a_collection_of_records() -> None:
+    req = understand(
+        "A bakery has a name and shelves (label, position), and each shelf lists loaves with "
+        "a name, a price and grains (wheat, rye, spelt)."
+    )
+    assert {"shelf", "loaf", "grain"} <= names(req)
+    assert {"wheat", "rye", "spelt"}.isdisjoint(fields_of(req, "grain"))
+    relations = {(r.source, r.target, r.kind) for r in req.relations}
+    assert ("loaf", "shelf", "many_to_one") in relations
+    assert ("loaf", "grain", "many_to_many") in relations
+    assert not [f for f in req.functional if f.title == "List loaves" and f.source]

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import get_args
 
 from featureline.artifacts.requirements import FieldType
-from featureline.providers.builtin.fields import FieldSpec
+from featureline.providers.builtin.fields import FieldSpec, names_fields
 from featureline.providers.builtin.text import sentences, singular, snake
 from featureline.providers.builtin.understanding.actors import find_actors as read_actors
 from featureline.providers.builtin.understanding.hints import (
@@ -216,7 +216,7 @@ def find_entities(domain: Domain, sentence: str) -> None:
         for before, noun, fields in re.findall(
             r"\b(?:([a-z]+)\s+)?([a-z]+s)\s*\(([^)]*,[^)]*)\)", low
         )
-        if singular(noun) != noun
+        if singular(noun) != noun and names_fields(fields.split(","))
     ]
     subject = _defining_subject(domain, low)
     for noun, fields in listed:

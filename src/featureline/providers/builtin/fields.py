@@ -150,6 +150,9 @@ def parse_item(item: str, nested: bool = False) -> ParsedItem | None:
         if target in TAG_WORDS or not m2m:
             return ParsedItem(many_to_many=target)
         return ParsedItem(child=target)
+    if not nested and len(words) == 1 and enum_values and is_plural(words[0]):
+        # "allergens (gluten, nuts, dairy)": several of the values per row, not one
+        return ParsedItem(many_to_many=singular(words[0]))
     if (
         not nested
         and len(words) == 1
@@ -256,6 +259,28 @@ TEXT_WORDS = {
     "letter",
     "review",
 }
+
+
+#: heads of fields whose type does not show in their name ('title', 'position')
+FIELD_HEADS = frozenset(
+    "name title label description position note notes text body code number reference "
+    "prompt answer question comment summary status role colour color size".split()
+)
+
+
+def names_fields(items: list[str]) -> bool:
+    """Whether a parenthesised list names fields ('title, position', 'prompt, points')
+    rather than values ('gluten, nuts, dairy'): some item is several words, a field word,
+    or a name whose type says it is a field (a price, a date, a count)."""
+    for item in items:
+        words = [w for w in re.findall(r"[a-z0-9]+", item.lower()) if w not in FILLER]
+        if not words:
+            continue
+        if len(words) > 1 or words[-1] in FIELD_HEADS or words[-1] in TEXT_WORDS:
+            return True
+        if infer_type(words[-1])[0] != "string":
+            return True
+    return False
 
 
 def infer_type(

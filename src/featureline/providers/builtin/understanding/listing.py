@@ -10,7 +10,7 @@ import re
 
 from featureline.providers.builtin.fields import FieldSpec
 from featureline.providers.builtin.text import singular
-from featureline.providers.builtin.understanding.lexicon import FUNCTION_WORDS
+from featureline.providers.builtin.understanding.lexicon import FUNCTION_WORDS, is_person
 from featureline.providers.builtin.understanding.model import Domain, EntitySpec, ListingSpec
 from featureline.providers.builtin.understanding.phrases import noun_phrase, tokens
 
@@ -69,6 +69,9 @@ def find_listing(domain: Domain, sentence: str) -> None:
     previous: str | None = None
     for n, match in enumerate(matches):
         end = matches[n + 1].start() if n + 1 < len(matches) else len(low)
+        before = re.findall(r"[a-z]+", low[: match.start()])[-1:]
+        if before and domain.resolve(before[0]) and not is_person(before[0]):
+            continue  # "each section lists dishes with …" defines, it asks for no list
         target = _listed(domain, low[match.end() : end], previous)
         if target:
             parts.setdefault(target, []).append(low[match.start() : end])

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from featureline.providers.builtin.fields import FieldSpec, parse_item
+from featureline.providers.builtin.fields import FieldSpec, names_fields, parse_item
 from featureline.providers.builtin.text import snake, split_top_level
 from featureline.providers.builtin.understanding.lexicon import (
     ACTION_VERBS,
@@ -230,6 +230,8 @@ def _nested_collection(domain: Domain, parent: EntitySpec, m: re.Match[str], sen
     if not words or singular(words[-1]) == words[-1]:
         return False
     inner = [p.strip() for p in re.split(r",|\band\b", m.group(2)) if p.strip()]
+    if not names_fields(inner):
+        return False  # "allergens (gluten, nuts, dairy)": values, not a collection
     parsed = [parse_item(p, nested=True) for p in inner]
     if not inner or not all(p is not None and p.field is not None for p in parsed):
         return False
@@ -260,7 +262,7 @@ def read_subject_has(domain: Domain, sentence: str) -> None:
         m = re.match(
             r"^(?:(an?|each|every|the)\s+)?([a-z][a-z -]*?)"
             r"(?:\s+(?:belongs?|is linked|are linked)\s+to\s+(?:an?|the|one)\s+[a-z]+\s+and)?\s+"
-            r"(has|have|contains|contain|carries|carry|holds|hold|lists (?=its|their)|"
+            r"(has|have|contains|contain|carries|carry|holds|hold|lists (?=its|their|[a-z]+s\s+with\b)|"
             r"includes|include|records|stores|keeps|tracks)\s*(.+)$",
             clause,
             re.I,
