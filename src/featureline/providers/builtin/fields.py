@@ -263,8 +263,30 @@ TEXT_WORDS = {
 
 #: heads of fields whose type does not show in their name ('title', 'position')
 FIELD_HEADS = frozenset(
-    "name title label description position note notes text body code number reference "
-    "prompt answer question comment summary status role colour color size".split()
+    [
+        "name",
+        "title",
+        "label",
+        "description",
+        "position",
+        "note",
+        "notes",
+        "text",
+        "body",
+        "code",
+        "number",
+        "reference",
+        "prompt",
+        "answer",
+        "question",
+        "comment",
+        "summary",
+        "status",
+        "role",
+        "colour",
+        "color",
+        "size",
+    ]
 )
 
 

@@ -69,7 +69,7 @@ def find_listing(domain: Domain, sentence: str) -> None:
     previous: str | None = None
     for n, match in enumerate(matches):
         end = matches[n + 1].start() if n + 1 < len(matches) else len(low)
-        before = re.findall(r"[a-z]+", low[: match.start()])[-1:]
+        before = re.findall(r"([a-z]+)\s+$", low[: match.start()])  # same clause only
         if before and domain.resolve(before[0]) and not is_person(before[0]):
             continue  # "each section lists dishes with …" defines, it asks for no list
         target = _listed(domain, low[match.end() : end], previous)

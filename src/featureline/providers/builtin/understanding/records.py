@@ -262,7 +262,8 @@ def read_subject_has(domain: Domain, sentence: str) -> None:
         m = re.match(
             r"^(?:(an?|each|every|the)\s+)?([a-z][a-z -]*?)"
             r"(?:\s+(?:belongs?|is linked|are linked)\s+to\s+(?:an?|the|one)\s+[a-z]+\s+and)?\s+"
-            r"(has|have|contains|contain|carries|carry|holds|hold|lists (?=its|their|[a-z]+s\s+with\b)|"
+            r"(has|have|contains|contain|carries|carry|holds|hold|"
+            r"lists (?=its|their|[a-z]+s\s+with\b)|"
             r"includes|include|records|stores|keeps|tracks)\s*(.+)$",
             clause,
             re.I,
