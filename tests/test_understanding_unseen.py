@@ -359,3 +359,12 @@ def test_values_in_parentheses_are_not_a_collection_of_records() -> None:
     assert ("loaf", "shelf", "many_to_one") in relations
     assert ("loaf", "grain", "many_to_many") in relations
     assert not [f for f in req.functional if f.title == "List loaves" and f.source]
+
+
+def test_enrolling_people_in_records_relates_the_act_to_the_record() -> None:
+    req = understand(
+        "Parents enrol their children in workshops; a workshop has a title and a date. "
+        "An enrolment records the child's name and the child's age (between 6 and 12)."
+    )
+    assert any(r.source == "enrolment" and r.target == "workshop" for r in req.relations)
+    assert {"child_name", "child_age"} <= set(fields_of(req, "enrolment"))

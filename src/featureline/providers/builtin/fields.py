@@ -93,6 +93,7 @@ def parse_item(item: str, nested: bool = False) -> ParsedItem | None:
     if not text or text.startswith(("who must", "which", "that ", "each ", "so ", "but ")):
         return None
     required = not re.search(r"\boptional(ly)?\b", text)
+    text = re.sub(r"'s\b", "", text)  # "the child's name" -> child_name
     # "a number that is unique across the club": the relative clause qualifies the field
     text = re.sub(r",?\s+(?:that|which)\s+(?:is|are|must be|should be|has to be)\s+", " ", text)
     # unique only within a parent ('unique per race') is a scoped rule, not a unique column

@@ -624,6 +624,8 @@ def _nominal_record(
             "many_to_one",
             f"each {record.name} is for a {parent.name}",
         )
+    elif obj.is_person:
+        _parent_after(domain, record, rest)  # "enrol their children in courses"
     _fields_after(domain, record, rest, sentence)
     rng = re.search(r"\bfrom\s+(\d+(?:\.\d+)?)\s+to\s+(\d+(?:\.\d+)?)(?:\s+([a-z]+))?", rest)
     if rng and verb in {"rate", "score", "review"}:
