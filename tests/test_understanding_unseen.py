@@ -368,3 +368,26 @@ def test_enrolling_people_in_records_relates_the_act_to_the_record() -> None:
     )
     assert any(r.source == "enrolment" and r.target == "workshop" for r in req.relations)
     assert {"child_name", "child_age"} <= set(fields_of(req, "enrolment"))
+
+
+def test_collection_each_with_fields_and_a_reference() -> None:
+    req = understand(
+        "Customers place orders. A product has a name and a price. An order contains items, "
+        "each with a product and a quantity (at least 1)."
+    )
+    assert field(req, "item", "quantity").minimum == 1
+    relations = {(r.source, r.target) for r in req.relations}
+    assert {("item", "order"), ("item", "product")} <= relations
+    item = next(e for e in req.entities if e.name == "item")
+    assert item.source != "Customers place orders."
+    assert "quantity" not in fields_of(req, "order")
+
+
+def test_a_filter_cites_the_sentence_that_asks_for_it() -> None:
+    req = understand(
+        "Agents list flats. A flat has a city, a rent and a description. "
+        "Tenants filter flats by city and by a rent range."
+    )
+    sentence = "Tenants filter flats by city and by a rent range."
+    assert ("Filter flats by city", "planned") in cited(req, sentence)
+    assert ("Filter flat by rent range", "deferred") in cited(req, sentence)

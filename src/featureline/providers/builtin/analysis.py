@@ -156,9 +156,10 @@ def _entity(domain: Domain, word: str, sentence: str, hint: bool = False) -> Ent
     return domain.entities[name]
 
 
-def _add_fields(domain: Domain, entity: EntitySpec, field_text: str) -> None:
-    """Parse a field list ('a title, tags and a published flag') into the entity."""
-    add_field_list(domain, entity, field_text, entity.source)
+def _add_fields(domain: Domain, entity: EntitySpec, field_text: str, sentence: str) -> None:
+    """Parse a field list ('a title, tags and a published flag') into the entity; what it
+    adds (a nested collection) is grounded in the sentence that states it."""
+    add_field_list(domain, entity, field_text, sentence)
     for i, spec in enumerate(entity.fields):
         if spec.name in domain.actors and spec.type == "string":
             entity.fields[i] = FieldSpec(
@@ -196,7 +197,7 @@ def find_entities(domain: Domain, sentence: str) -> None:
                 singular(v.split()[0]) for v in re.split(r",|\band\b", kinds.group(2)) if v.strip()
             ]
             ent.add_field(FieldSpec("kind", "enum", enum_values=tuple(values), description="kind"))
-            _add_fields(domain, ent, kinds.group(3))
+            _add_fields(domain, ent, kinds.group(3), sentence)
             _mention_relations(domain, ent, low)
         return
     per = re.search(
@@ -245,7 +246,7 @@ def find_entities(domain: Domain, sentence: str) -> None:
             noun = first.group(1).lower() if first else noun
         ent = _entity(domain, noun, sentence)
         if ent is not None:
-            _add_fields(domain, ent, fields)
+            _add_fields(domain, ent, fields, sentence)
             # only the clause that defines it: "each call for proposals defines its
             # criteria; a criterion has …" does not make criteria belong to proposals
             start = low.rfind(";", 0, match.start()) + 1

@@ -110,6 +110,10 @@ def parse_item(item: str, nested: bool = False) -> ParsedItem | None:
         enum_values = tuple(
             snake(v) for v in re.split(r",|\bor\b|\band\b", paren.group(1)) if snake(v)
         )
+    floor = re.search(r"\bat least\s+(-?\d+(?:\.\d+)?)", text)
+    if floor and minimum is None:  # "a quantity (at least 1)"
+        minimum = float(floor.group(1))
+        text = text.replace(floor.group(0), " ")
     text = re.sub(r"\([^)]*\)", " ", text)
     text = re.sub(r"\bunique\s+(?:per|within|for|in|across|among)\b.*$", "", text)
     rng = RANGE.search(text)

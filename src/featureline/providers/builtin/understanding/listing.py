@@ -106,8 +106,17 @@ def _read_segment(
             name = (_filter_name(domain, target, compound) if compound else None) or (
                 _filter_name(domain, target, word)
             )
+            if after and after.group(1) in {"range", "ranges", "interval"}:
+                domain.defer(  # "by a price range": bounds, which an equality filter is not
+                    sentence,
+                    f"Filter {target.replace('_', ' ')} by {word} range",
+                    "range filters (from/to bounds) are not generated; list filters match "
+                    "exact values",
+                )
+                continue
             if name and name not in listing.filters:
                 listing.filters.append(name)
+                listing.asked.setdefault(f"filter:{name}", sentence)
             elif name is None and word not in FUNCTION_WORDS:
                 # "list orders by status" with no status: say so, never drop it quietly
                 said = word
@@ -122,6 +131,7 @@ def _read_segment(
         name = _filter_name(domain, target, m.group(1))
         if name and name not in listing.filters:
             listing.filters.append(name)
+            listing.asked.setdefault(f"filter:{name}", sentence)
     for m in re.finditer(r"\bsort(?:ed|s)?\s+(?:[a-z]+\s+){0,2}?by\s+([a-z]+(?:\s[a-z]+)?)", low):
         words = m.group(1).split()
         for cand in ("_".join(words), words[0]):
@@ -133,12 +143,14 @@ def _read_segment(
         spec = ent.field_named(adjective)
         if spec is not None and spec.type == "boolean" and adjective not in listing.filters:
             listing.filters.append(adjective)
+            listing.asked.setdefault(f"filter:{adjective}", sentence)
     search = re.search(r"\bsearch\s+(?:by\s+)?([a-z ,]+)", low)
     if search:
         for word in re.split(r",|\band\b|\s+", search.group(1)):
             spec = _field(ent, word.strip()) if word.strip() else None
             if spec is not None and spec.name not in listing.search:
                 listing.search.append(spec.name)
+                listing.asked.setdefault("search", sentence)
 
 
 def _field(ent: EntitySpec, word: str) -> FieldSpec | None:

@@ -63,6 +63,8 @@ class ListingSpec:
     sources: list[str] = field(default_factory=list)
     #: (field, descending) orders asked for, with the sentence that asked
     sorts: list[tuple[str, bool, str]] = field(default_factory=list)
+    #: the sentence that asked for each filter ('filter:city') and for the search
+    asked: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

@@ -109,11 +109,12 @@ def add_field_list(
         re.I,
     )
     child_np = noun_phrase(tokens(owned.group(1)), 0) if owned else None
+    each_with = owned is not None and re.search(r",?\s*each\s+with\b", owned.group(0)) is not None
     if (
         owned
         and child_np is not None
         and child_np.plural
-        and (child_np.thing or child_np.is_person)
+        and (child_np.thing or child_np.is_person or each_with)  # "items, each with …"
     ):
         child = named_entity(domain, child_np.name, child_np.span, sentence)
         add_field_list(domain, child, owned.group(2), sentence)
