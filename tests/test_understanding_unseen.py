@@ -391,3 +391,14 @@ def test_a_filter_cites_the_sentence_that_asks_for_it() -> None:
     sentence = "Tenants filter flats by city and by a rent range."
     assert ("Filter flats by city", "planned") in cited(req, sentence)
     assert ("Filter flat by rent range", "deferred") in cited(req, sentence)
+
+
+def test_once_per_parent_without_a_modal_is_one_row_per_owner() -> None:
+    req = understand(
+        "Coaches run clinics with a title and a capacity. Players sign up for clinics; a "
+        "player signs up at most once per clinic. Clinics never take more sign-ups than "
+        "their capacity."
+    )
+    assert ("sign_up", ["clinic"], ["owner"]) in rules(req, "unique")
+    others = [r.source for r in req.rules if r.kind == "other"]
+    assert "Clinics never take more sign-ups than their capacity." in others

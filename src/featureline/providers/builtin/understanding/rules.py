@@ -282,7 +282,9 @@ def _once(domain: Domain, sentence: str, low: str, named: list[str]) -> None:
         return
     keys = [s for s in scoped if s]
     keys += [n for n in named if n != record and n in domain.parent_of(record) and n not in keys]
-    actor = re.search(r"\b(?:a|an|each|every)\s+([a-z]+)\s+(?:can|may|must)\b", low)
+    actor = re.search(
+        r"\b(?:a|an|each|every)\s+([a-z]+)\s+(?:can\b|may\b|must\b|[a-z]+s\b)", low
+    )  # "a member can book …" / "a member signs up …": one row per member
     if ent.owned_by and (not per_words or (actor and is_person(actor.group(1)))):
         keys.insert(0, "owner")
     keys = list(dict.fromkeys(keys))
