@@ -35,12 +35,11 @@ from featureline.providers.builtin.understanding.model import (
     ListingSpec,
     RelationSpec,
 )
+from featureline.providers.builtin.understanding.parties import read_is_for, read_owns_its
 from featureline.providers.builtin.understanding.passive import read_kept_fields, read_passive
 from featureline.providers.builtin.understanding.records import (
     add_field_list,
     read_actions,
-    read_is_for,
-    read_owns_its,
     read_passive_with,
     read_subject_has,
 )

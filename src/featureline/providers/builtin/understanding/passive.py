@@ -25,11 +25,11 @@ from featureline.providers.builtin.understanding.model import Domain, EntitySpec
 from featureline.providers.builtin.understanding.phrases import clauses, noun_phrase, tokens
 from featureline.providers.builtin.understanding.records import (
     CREATING_VERBS,
-    _fields_after,
-    _parent_after,
     add_field_list,
     ensure_entity,
+    fields_after,
     named_entity,
+    parent_after,
 )
 
 PASSIVE = re.compile(
@@ -93,8 +93,8 @@ def _record_rest(domain: Domain, ent: EntitySpec, verb: str, rest: str, sentence
     if verb in GIVING and re.match(r"\s*(?:an?|the|its|their)\s", rest):
         add_field_list(domain, ent, rest.strip(), sentence)
         return
-    _fields_after(domain, ent, rest, sentence)
-    _parent_after(domain, ent, rest)
+    fields_after(domain, ent, rest, sentence)
+    parent_after(domain, ent, rest)
 
 
 def _people_receive(domain: Domain, verb: str, rest: str, sentence: str) -> None:

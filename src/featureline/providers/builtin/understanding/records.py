@@ -302,82 +302,6 @@ def read_subject_has(domain: Domain, sentence: str) -> None:
         last = ent
 
 
-def read_owns_its(domain: Domain, sentence: str) -> None:
-    """'Each call for proposals defines its criteria': the criteria belong to a call."""
-    for clause in clauses(sentence):
-        m = re.match(
-            r"^(?:each|every|an?|the)\s+([a-z][a-z ]*?)\s+([a-z]+s)\s+(?:its|their)\s+([a-z ]+)$",
-            clause.lower(),
-        )
-        if m is None or m.group(2) in {"has", "is", "does"} or verb_lemma(m.group(2)) is None:
-            continue
-        owner_np = noun_phrase(tokens(m.group(1)), 0)
-        child_np = noun_phrase(tokens(m.group(3)), 0)
-        if owner_np is None or child_np is None or not child_np.plural or owner_np.is_person:
-            continue
-        owner = ensure_entity(domain, owner_np, sentence)
-        child = ensure_entity(domain, child_np, sentence)
-        if owner is not None and child is not None:
-            domain.add_relation(
-                child.name,
-                owner.name,
-                "many_to_one",
-                f"each {child.name} belongs to a {owner.name}",
-            )
-
-
-def read_is_for(domain: Domain, sentence: str) -> None:
-    """'A reservation is for one study room from a start time to an end time'; 'an
-    appointment is for one patient with one dentist': each party is a parent, and a person
-    named as a party is a record of its own (which dentist, out of the known ones)."""
-    for clause in clauses(sentence):
-        m = re.match(r"^(?:an?|each|every|the)\s+([a-z][a-z ]*?)\s+is\s+for\s+(.*)$", clause, re.I)
-        if not m:
-            continue
-        record = domain.resolve(m.group(1).replace(" ", "_")) or domain.resolve(
-            m.group(1).split()[-1]
-        )
-        if record is None:
-            # "A session is for one client with one trainer": a record stated by its parties
-            subject = noun_phrase(tokens(m.group(1)), 0)
-            first = re.match(r"^\s*(?:one|an?|the|a single)\s+([a-z]+)", m.group(2), re.I)
-            if subject is None or not subject.thing or first is None:
-                continue
-            if domain.resolve(first.group(1)) is None:
-                continue
-            new = ensure_entity(domain, subject, sentence)
-            if new is None:
-                continue
-            record = new.name
-        ent = domain.entities[record]
-        rest = m.group(2)
-        joiner = ""
-        while True:
-            party = re.match(
-                r"^\s*(?:(with|and)\s+)?(one|an?|the|a single)\s+([a-z]+(?:\s[a-z]+)?)", rest, re.I
-            )
-            if party is None or bool(joiner) != bool(party.group(1)):
-                break  # the first party follows 'for', the others 'with' / 'and'
-            np = noun_phrase(tokens(party.group(3)), 0)
-            if np is None:
-                break
-            target = domain.resolve(np.name) or domain.resolve(np.head)
-            if target is None and np.is_person and joiner:
-                target = named_entity(domain, np.name, np.span, sentence).name
-            if target is None:
-                break
-            if target != record:
-                domain.add_relation(
-                    record, target, "many_to_one", f"each {record} is for a {target}"
-                )
-            consumed = party.group(0)
-            if np.end < len(tokens(party.group(3))):  # "patient with": keep the second word
-                consumed = consumed[: consumed.lower().rfind(np.words[-1]) + len(np.words[-1])]
-            rest = rest[len(consumed) :]
-            joiner = "with"
-        _fields_after(domain, ent, rest, sentence)
-
-
 def read_passive_with(domain: Domain, sentence: str) -> None:
     """'Devices are registered with a serial number (unique) and a location'."""
     m = re.match(
@@ -515,7 +439,7 @@ def _read_act(
     creating = verb in CREATING_VERBS or verb in NOMINALISATIONS or verb == "request"
     known = domain.resolve(obj.name) or domain.resolve(obj.head)
     if not creating and known and re.match(r"\s*with\s+[a-z]+s\s*$", rest):
-        _fields_after(domain, domain.entities[known], rest, sentence)  # "reply to tickets with
+        fields_after(domain, domain.entities[known], rest, sentence)  # "reply to tickets with
         return  # messages": a collection of the ticket
     if not creating:
         return
@@ -528,8 +452,8 @@ def _read_act(
         ent = ensure_entity(domain, obj, sentence, person_ok=with_fields)
         if ent is None:
             return
-        _fields_after(domain, ent, rest, sentence)
-        _parent_after(domain, ent, rest)
+        fields_after(domain, ent, rest, sentence)
+        parent_after(domain, ent, rest)
         booked = verb in {"book", "reserve", "rent", "schedule"}
         if obj.head in EVENT_NOUNS and booked and ent.owned_by is None:
             ent.owned_by, ent.ownership_source = "user", sentence
@@ -626,8 +550,8 @@ def _nominal_record(
             f"each {record.name} is for a {parent.name}",
         )
     elif obj.is_person:
-        _parent_after(domain, record, rest)  # "enrol their children in courses"
-    _fields_after(domain, record, rest, sentence)
+        parent_after(domain, record, rest)  # "enrol their children in courses"
+    fields_after(domain, record, rest, sentence)
     rng = re.search(r"\bfrom\s+(\d+(?:\.\d+)?)\s+to\s+(\d+(?:\.\d+)?)(?:\s+([a-z]+))?", rest)
     if rng and verb in {"rate", "score", "review"}:
         unit = rng.group(3) if rng.group(3) and rng.group(3) not in FUNCTION_WORDS else ""
@@ -644,7 +568,7 @@ def _nominal_record(
         )
 
 
-def _fields_after(domain: Domain, ent: EntitySpec, rest: str, sentence: str) -> None:
+def fields_after(domain: Domain, ent: EntitySpec, rest: str, sentence: str) -> None:
     """Fields in the rest of a clause: 'with a cover letter', 'for a time slot', ': a, b'."""
     interval = INTERVAL_WORDS.search(rest)
     if interval:
@@ -707,7 +631,7 @@ def _fields_after(domain: Domain, ent: EntitySpec, rest: str, sentence: str) -> 
         )
 
 
-def _parent_after(domain: Domain, ent: EntitySpec, rest: str) -> None:
+def parent_after(domain: Domain, ent: EntitySpec, rest: str) -> None:
     """'… for a vehicle', '… to openings', '… of a mouse': the record's parent."""
     toks = tokens(rest)
     for k, tok in enumerate(toks[:6]):
