@@ -179,14 +179,8 @@ BUILTIN_DEFECTS: dict[str, set[tuple[str, str]]] = {
     "crm-contacts.md": {("fidelity.operations", "FR-14")},
     # 'Buyers filter properties by city and by a price range' is planned, with no price filter
     "property-listings.md": {("fidelity.operations", "FR-8")},
-    # 'Nurses list consultations by patient': only 'List consultations', no patient filter
-    "clinic-visits.md": {("fidelity.support", "request sentence 6")},
     # '... search notes by text': only 'List notes', no search
     "notes.md": {("fidelity.support", "request sentence 3")},
-    # 'Wardens look permits up by licence plate': only 'List parking permits'
-    "parking-permits.md": {("fidelity.support", "request sentence 5")},
-    # 'Contractors list their entries by project': only 'List hours entries'
-    "timesheet-simple.md": {("fidelity.support", "request sentence 4")},
 }
 
 

@@ -69,6 +69,7 @@ NOMINALISATIONS: dict[str, str] = {
     "sign up": "sign_up",
     "check in": "check_in",
     "follow": "follow",
+    "attempt": "attempt",
 }
 #: roles that hold privileges over others: what they alone do is reserved to them
 PRIVILEGED_ROLES = frozenset(

@@ -26,7 +26,7 @@ DETERMINERS = frozenset(
     words(
         """
         a an the their its his her our your my each every any some all several many multiple
-            new own other another one more two three both either
+            new own other another one more two three both either that this these those
         """
     )
 )

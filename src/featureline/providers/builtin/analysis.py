@@ -21,7 +21,7 @@ from featureline.language.lexicon import (
     only_verb,
 )
 from featureline.language.sentences import sentences
-from featureline.providers.builtin.fields import FieldSpec
+from featureline.providers.builtin.fields import FieldSpec, names_fields
 from featureline.providers.builtin.text import singular, snake
 from featureline.providers.builtin.understanding.actors import find_actors as read_actors
 from featureline.providers.builtin.understanding.columns import rename_keyword_fields
@@ -38,10 +38,11 @@ from featureline.providers.builtin.understanding.model import (
     ListingSpec,
     RelationSpec,
 )
+from featureline.providers.builtin.understanding.parties import read_is_for, read_owns_its
+from featureline.providers.builtin.understanding.passive import read_kept_fields, read_passive
 from featureline.providers.builtin.understanding.records import (
     add_field_list,
     read_actions,
-    read_is_for,
     read_passive_with,
     read_subject_has,
 )
@@ -100,13 +101,16 @@ def analyse(request: FeatureRequest) -> Domain:
     domain.hinted = apply_entity_hints(domain, request.hints)
     if not domain.hinted:
         for sentence in sents:
+            read_owns_its(domain, sentence)
             find_entities(domain, sentence)
             read_subject_has(domain, sentence)
             read_passive_with(domain, sentence)
+            read_passive(domain, sentence)
             read_actions(domain, sentence)
             read_is_for(domain, sentence)
     resolve_pending(domain)
     for sentence in sents:
+        read_kept_fields(domain, sentence)
         find_relations(domain, sentence)
         find_listing(domain, sentence)
         find_ownership(domain, sentence)
@@ -130,11 +134,7 @@ def analyse(request: FeatureRequest) -> Domain:
     field_names = {
         f.name for e in domain.entities.values() for f in e.fields if f.type != "reference"
     }
-    domain.actors = {
-        k: v
-        for k, v in domain.actors.items()
-        if k + "s" not in field_names and k not in domain.entities
-    }
+    domain.actors = {k: v for k, v in domain.actors.items() if k + "s" not in field_names}
     if not domain.actors and domain.entities:
         domain.actors = {"user": ACTOR_DESCRIPTIONS["user"]}
     return domain
@@ -160,9 +160,10 @@ def _entity(domain: Domain, word: str, sentence: str, hint: bool = False) -> Ent
     return domain.entities[name]
 
 
-def _add_fields(domain: Domain, entity: EntitySpec, field_text: str) -> None:
-    """Parse a field list ('a title, tags and a published flag') into the entity."""
-    add_field_list(domain, entity, field_text, entity.source)
+def _add_fields(domain: Domain, entity: EntitySpec, field_text: str, sentence: str) -> None:
+    """Parse a field list ('a title, tags and a published flag') into the entity; what it
+    adds (a nested collection) is grounded in the sentence that states it."""
+    add_field_list(domain, entity, field_text, sentence)
     for i, spec in enumerate(entity.fields):
         if spec.name in domain.actors and spec.type == "string":
             entity.fields[i] = FieldSpec(
@@ -200,7 +201,7 @@ def find_entities(domain: Domain, sentence: str) -> None:
                 singular(v.split()[0]) for v in re.split(r",|\band\b", kinds.group(2)) if v.strip()
             ]
             ent.add_field(FieldSpec("kind", "enum", enum_values=tuple(values), description="kind"))
-            _add_fields(domain, ent, kinds.group(3))
+            _add_fields(domain, ent, kinds.group(3), sentence)
             _mention_relations(domain, ent, low)
         return
     per = re.search(
@@ -220,7 +221,7 @@ def find_entities(domain: Domain, sentence: str) -> None:
         for before, noun, fields in re.findall(
             r"\b(?:([a-z]+)\s+)?([a-z]+s)\s*\(([^)]*,[^)]*)\)", low
         )
-        if singular(noun) != noun
+        if singular(noun) != noun and names_fields(fields.split(","))
     ]
     subject = _defining_subject(domain, low)
     for noun, fields in listed:
@@ -249,8 +250,13 @@ def find_entities(domain: Domain, sentence: str) -> None:
             noun = first.group(1).lower() if first else noun
         ent = _entity(domain, noun, sentence)
         if ent is not None:
-            _add_fields(domain, ent, fields)
-            _mention_relations(domain, ent, low, anywhere=_label == "with")
+            _add_fields(domain, ent, fields, sentence)
+            # only the clause that defines it: "each call for proposals defines its
+            # criteria; a criterion has …" does not make criteria belong to proposals
+            start = low.rfind(";", 0, match.start()) + 1
+            end = low.find(";", match.start())
+            clause = low[start : end if end >= 0 else len(low)]
+            _mention_relations(domain, ent, clause, anywhere=_label == "with")
             return
     find_action_entities(domain, sentence)
 
@@ -260,7 +266,8 @@ def _record_before_with(low: str, at: int) -> bool:
     openings with …' or 'checks in a habit with …' do not (the noun follows a preposition)."""
     before = re.findall(r"[a-z]+", low[:at])
     while before and (
-        before[-1] in {"a", "an", "the", "their", "its", "his", "her", "our", "each"}
+        before[-1]
+        in {"a", "an", "the", "their", "its", "his", "her", "our", "each", "that", "this"}
         or _adjective(before[-1])
     ):
         before.pop()  # "to a shared shelf with": walk back to the word before the phrase

@@ -49,6 +49,8 @@ USER_REFERENCE_NAMES = {
     "reviewer",
     "approver",
 }
+#: nouns for groups of people: a list of them is a collection of records ('teams')
+GROUP_NOUNS = frozenset({"team", "group", "crew", "squad", "band", "household", "family"})
 UNIQUE_BY_NATURE = {"sku", "slug", "isbn", "alias", "code"}
 
 
@@ -91,15 +93,29 @@ def parse_item(item: str, nested: bool = False) -> ParsedItem | None:
     if not text or text.startswith(("who must", "which", "that ", "each ", "so ", "but ")):
         return None
     required = not re.search(r"\boptional(ly)?\b", text)
-    unique = "(unique)" in text or re.search(r"\bunique\b", text) is not None
+    text = re.sub(r"'s\b", "", text)  # "the child's name" -> child_name
+    # "a number that is unique across the club": the relative clause qualifies the field
+    text = re.sub(r",?\s+(?:that|which)\s+(?:is|are|must be|should be|has to be)\s+", " ", text)
+    # unique only within a parent ('unique per race') is a scoped rule, not a unique column
+    unique = (
+        re.search(r"\bunique\b(?!\s+(?:per|within|for each|in each|in its)\b)", text) is not None
+    )
     enum_values: tuple[str, ...] = ()
+    minimum = maximum = None
     paren = re.search(r"\(([^)]*)\)", text)
-    if paren and "," in paren.group(1):
+    inner_range = RANGE.search(paren.group(1)) if paren else None
+    if inner_range:  # "a watering interval in days (between 1 and 60)"
+        minimum, maximum = float(inner_range.group(1)), float(inner_range.group(2))
+    elif paren and "," in paren.group(1):
         enum_values = tuple(
             snake(v) for v in re.split(r",|\bor\b|\band\b", paren.group(1)) if snake(v)
         )
+    floor = re.search(r"\bat least\s+(-?\d+(?:\.\d+)?)", text)
+    if floor and minimum is None:  # "a quantity (at least 1)"
+        minimum = float(floor.group(1))
+        text = text.replace(floor.group(0), " ")
     text = re.sub(r"\([^)]*\)", " ", text)
-    minimum = maximum = None
+    text = re.sub(r"\bunique\s+(?:per|within|for|in|across|among)\b.*$", "", text)
     rng = RANGE.search(text)
     if rng:
         minimum, maximum = float(rng.group(1)), float(rng.group(2))
@@ -109,6 +125,9 @@ def parse_item(item: str, nested: bool = False) -> ParsedItem | None:
     if unit:
         unit_word = snake(unit.group(1))
         text = text[: unit.start()]
+    counted_in = re.search(r"\s+in\s+([a-z]+s)\s*$", text) if not unit else None
+    if counted_in and infer_type(snake(text[: counted_in.start()]))[0] == "integer":
+        text = text[: counted_in.start()]  # "a capacity in vehicles": a count of them
     text = re.sub(r"\bper\s+[a-z]+\b.*$", "", text)
     who = re.match(r"who\s+(\w+)", text)
     if who:
@@ -136,13 +155,16 @@ def parse_item(item: str, nested: bool = False) -> ParsedItem | None:
         if target in TAG_WORDS or not m2m:
             return ParsedItem(many_to_many=target)
         return ParsedItem(child=target)
+    if not nested and len(words) == 1 and enum_values and is_plural(words[0]):
+        # "allergens (gluten, nuts, dairy)": several of the values per row, not one
+        return ParsedItem(many_to_many=singular(words[0]))
     if (
         not nested
         and len(words) == 1
         and is_plural(words[0])
         and can_be_noun(words[0])
         and words[0] not in TEXT_WORDS
-        and not is_person(words[0])
+        and (not is_person(words[0]) or singular(words[0]) in GROUP_NOUNS)
         and not enum_values
         and minimum is None
         and not unit_word
@@ -242,6 +264,50 @@ TEXT_WORDS = {
     "letter",
     "review",
 }
+
+
+#: heads of fields whose type does not show in their name ('title', 'position')
+FIELD_HEADS = frozenset(
+    [
+        "name",
+        "title",
+        "label",
+        "description",
+        "position",
+        "note",
+        "notes",
+        "text",
+        "body",
+        "code",
+        "number",
+        "reference",
+        "prompt",
+        "answer",
+        "question",
+        "comment",
+        "summary",
+        "status",
+        "role",
+        "colour",
+        "color",
+        "size",
+    ]
+)
+
+
+def names_fields(items: list[str]) -> bool:
+    """Whether a parenthesised list names fields ('title, position', 'prompt, points')
+    rather than values ('gluten, nuts, dairy'): some item is several words, a field word,
+    or a name whose type says it is a field (a price, a date, a count)."""
+    for item in items:
+        words = [w for w in re.findall(r"[a-z0-9]+", item.lower()) if w not in FILLER]
+        if not words:
+            continue
+        if len(words) > 1 or words[-1] in FIELD_HEADS or words[-1] in TEXT_WORDS:
+            return True
+        if infer_type(words[-1])[0] != "string":
+            return True
+    return False
 
 
 def infer_type(

@@ -348,7 +348,7 @@ def _entity_requirements(domain: Domain, ent: EntitySpec, add: Adder) -> None:
                 f"GET {path}?{_param(domain, ent, f)}=... returns only matching {many}"
                 for f in listing.filters
             ],
-            listing.sources[0],
+            listing.asked.get(f"filter:{listing.filters[0]}", listing.sources[0]),
         )
     if listing and listing.search:
         add(
@@ -358,7 +358,7 @@ def _entity_requirements(domain: Domain, ent: EntitySpec, add: Adder) -> None:
                 f"GET {path}?q=text returns {many} whose "
                 f"{' or '.join(listing.search)} contains the text"
             ],
-            listing.sources[0],
+            listing.asked.get("search", listing.sources[0]),
         )
     if listing and listing.overdue:
         due = next(f.name for f in ent.fields if f.name.startswith("due"))
@@ -574,7 +574,7 @@ def _sentence_requirements(
             sentence,
             "should",
         )
-    elif sentence not in used and not is_target(sentence) and mentioned:
+    elif sentence not in used and not is_target(sentence) and mentioned and not covered:
         adder(
             shorten(sentence, 70),
             f"Stated in the request: {sentence}",

@@ -43,7 +43,8 @@ BEYOND: tuple[tuple[str, re.Pattern[str], str], ...] = (
         re.compile(
             LIST_ASK + r"[^.;]*\b(per day|per week|per month|per year|for a (?:given )?(?:day|date|"
             r"week|month)|for the (?:week|day|month)|between two (?:times|dates)|this week|today|"
-            r"upcoming|in the last \d+|for the last \d+)\b"
+            r"upcoming|(?:in|for|within) the (?:last|past|next|coming) (?:\d+|few|two|three|seven)|"
+            r"(?:of|over) the (?:last|past|next|coming) (?:\d+|few|two|three|seven))\b"
         ),
         "listing within a time window is not generated; list filters match exact values",
     ),
@@ -61,7 +62,8 @@ BEYOND: tuple[tuple[str, re.Pattern[str], str], ...] = (
         "Lock after a state",
         re.compile(
             r"\bcan no longer be (?:edited|changed|modified)\b|\bcannot be (?:edited|changed) "
-            r"(?:once|after)\b|\bread-only\b"
+            r"(?:once|after)\b|\bread-only\b|\b(?:is|are|can|may) never (?:be )?"
+            r"(?:edited|changed|modified|updated)\b"
         ),
         "locking a row once it reaches a state is not generated",
     ),

@@ -13,10 +13,12 @@ from collections.abc import Iterable
 
 from featureline.artifacts.requirements import Entity, Rule
 from featureline.language.lexicon import (
+    ACTION_VERBS,
     NOT_ENTITIES,
     is_person,
     lemmas,
     singular,
+    verb_lemma,
 )
 from featureline.language.phrases import (
     PORTIONS,
@@ -137,10 +139,27 @@ def unmodelled(sentence: str, modelled: set[str]) -> list[str]:
         if np is None:
             i += 1
             continue
+        bare_object = _bare_object(toks, np)
         i = max(np.end, i + 1)
-        if _names_a_record(np) and not _known(np, modelled) and np.span not in out:
+        named = _names_a_record(np) or bare_object
+        if named and not _known(np, modelled) and np.span not in out:
             out.append(np.span)
     return out
+
+
+def _bare_object(toks: list[str], np: NounPhrase) -> bool:
+    """A singular noun with no article right after a verb people do: 'tracks attendance',
+    'records feedback' name something kept even though they are not plural."""
+    if np.determiner or np.plural or np.start == 0 or len(np.words) > 2:
+        return False
+    # the lexicon reads 'tracks attendance' as one phrase: its first word is then the verb
+    verb_word = np.words[0] if len(np.words) == 2 else toks[np.start - 1]
+    verb = verb_lemma(verb_word)
+    head = np.words[-1]
+    if verb is None or verb not in ACTION_VERBS or head in SCENE_WORDS or head in NOT_ENTITIES:
+        return False
+    found = lemmas(head)
+    return "NOUN" in found and "VERB" not in found and not np.is_person
 
 
 def _names_a_record(np: NounPhrase) -> bool:

@@ -16,6 +16,7 @@ import re
 
 import lemminflect
 
+from featureline.language.lexicon import is_person
 from featureline.providers.builtin.fields import FieldSpec
 from featureline.providers.builtin.text import singular, snake
 from featureline.providers.builtin.understanding.model import Domain, EntitySpec, RuleSpec
@@ -85,6 +86,48 @@ def read_lifecycle(domain: Domain, sentence: str) -> None:
                 )
             )
             return
+    then = re.search(
+        r"^(?:an?|the|each|every)\s+([a-z]+(?:\s[a-z]+)?)\s+is\s+(?:first\s+)?([a-z]+(?:ed|en))\b"
+        r"((?:[^.;]*?,?\s+(?:and\s+)?then\s+(?:is\s+)?[a-z]+(?:ed|en)(?:\s+or\s+[a-z]+(?:ed|en))?)+)",
+        low,
+    )
+    if then:
+        # "An order is submitted, then approved by a buyer, then received"
+        ent = _subject_entity(domain, then.group(1))
+        steps = [[then.group(2)]] + [
+            [a, b] if b else [a]
+            for a, b in re.findall(
+                r"\bthen\s+(?:is\s+)?([a-z]+(?:ed|en))(?:\s+or\s+([a-z]+(?:ed|en)))?", then.group(3)
+            )
+        ]
+        if ent is not None and len(steps) >= 2:
+            values = [v for step in steps for v in step]
+            _state_field(ent, "status", values, then.group(0).strip())
+            moves = [f"{a}->{b}" for x, y in itertools.pairwise(steps) for a in x for b in y]
+            domain.add_rule(
+                RuleSpec(
+                    "transition",
+                    ent.name,
+                    f"{ent.name} status moves only along {', '.join(moves)}",
+                    sentence,
+                    fields=["status"],
+                    values=moves,
+                    operations=["update"],
+                )
+            )
+            agent = re.search(r"\bby\s+(?:an?\s+|the\s+)?(?:[a-z]+\s+)?([a-z]+)", then.group(0))
+            if agent and is_person(agent.group(1)) and ent.owned_by:
+                # "confirmed by a lab manager" on rows their requester owns: a move by
+                # someone other than the owner, which the generated service does not allow
+                domain.add_rule(
+                    RuleSpec(
+                        "other",
+                        ent.name,
+                        f"{agent.group(1)}s move {ent.name} rows other users own",
+                        sentence,
+                    )
+                )
+            return
     through = re.search(
         r"goes through the (status(?:es)?|states?|stages?|phases?)\s+"
         r"([a-z ,]+?(?:,?\s+(?:and|or)\s+[a-z ]+))(?:[;.]|$)",
@@ -125,8 +168,14 @@ def read_lifecycle(domain: Domain, sentence: str) -> None:
         r"\b(approve|accept)s?\s+or\s+(reject|decline)s?\s+(?:the\s+)?([a-z]+\s+)?([a-z]+)", low
     )
     if decide and "moderat" not in low:
-        ent = _subject_entity(domain, decide.group(4)) or _subject_entity(domain, low)
-        if ent is not None:
+        # the record decided on is the noun after the verbs; another noun of the sentence
+        # ('… cancelled by the employee') is a guess that puts the status on the wrong record
+        ent = _subject_entity(domain, decide.group(4))
+        if ent is None:
+            domain.add_rule(
+                RuleSpec("other", "", f"{decide.group(0)}: the record is not modelled", sentence)
+            )
+        else:
             done = [past_participle(decide.group(1)), past_participle(decide.group(2))]
             state = (decide.group(3) or "").strip()
             current = ent.field_named("status")

@@ -63,6 +63,8 @@ class ListingSpec:
     sources: list[str] = field(default_factory=list)
     #: (field, descending) orders asked for, with the sentence that asked
     sorts: list[tuple[str, bool, str]] = field(default_factory=list)
+    #: the sentence that asked for each filter ('filter:city') and for the search
+    asked: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -134,10 +136,13 @@ class Domain:
         return [r.target for r in self.relations if r.source == child and r.kind == "many_to_one"]
 
     def add_rule(self, rule: RuleSpec) -> None:
-        key = (rule.kind, rule.entity, tuple(rule.fields), tuple(rule.scope), tuple(rule.roles))
-        for r in self.rules:
-            if (r.kind, r.entity, tuple(r.fields), tuple(r.scope), tuple(r.roles)) == key:
-                return
+        def key(r: RuleSpec) -> tuple[object, ...]:
+            # an 'other' rule is only its words: two sentences stating two are two rules
+            said = r.source if r.kind == "other" else ""
+            return (r.kind, r.entity, tuple(r.fields), tuple(r.scope), tuple(r.roles), said)
+
+        if any(key(r) == key(rule) for r in self.rules):
+            return
         self.rules.append(rule)
 
     def defer(self, sentence: str, title: str, note: str) -> None:

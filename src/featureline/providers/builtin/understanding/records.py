@@ -22,6 +22,7 @@ from featureline.language.lexicon import (
     NOMINALISATIONS,
     NOT_ENTITIES,
     is_person,
+    is_plural,
     singular,
     verb_lemma,
     words,
@@ -35,7 +36,7 @@ from featureline.language.phrases import (
     noun_phrase,
     tokens,
 )
-from featureline.providers.builtin.fields import FieldSpec, parse_item
+from featureline.providers.builtin.fields import FieldSpec, names_fields, parse_item
 from featureline.providers.builtin.text import snake, split_top_level
 from featureline.providers.builtin.understanding.model import Domain, EntitySpec
 
@@ -94,6 +95,13 @@ def add_field_list(
     """Fields (and nested collections) from 'a title, a cooking time and line items (…)'.
 
     ``nested``: the list is a collection's parentheses, where every item is a field."""
+    # "a barcode, which must be unique, and a date": the clause marks the field unique
+    text = re.sub(
+        r",?\s+(?:which|that)\s+(?:must be|is|should be|has to be)\s+unique\b"
+        r"(?:\s+(?:across|among|in)\s+(?:the|all|its|their)\s+[a-z]+)?",
+        " (unique)",
+        text,
+    )
     text = re.split(r";|\.\s|, who\b|, which\b|,?\s+so\b|\s+so that\b", text)[0]
     owned = re.match(
         r"^\s*(?:many\s+|several\s+|multiple\s+)?([a-z]+(?:\s[a-z]+)?)\s*,?\s*(?:each\s+)?with\s+(.+)$",
@@ -101,11 +109,12 @@ def add_field_list(
         re.I,
     )
     child_np = noun_phrase(tokens(owned.group(1)), 0) if owned else None
+    each_with = owned is not None and re.search(r",?\s*each\s+with\b", owned.group(0)) is not None
     if (
         owned
         and child_np is not None
         and child_np.plural
-        and (child_np.thing or child_np.is_person)
+        and (child_np.thing or child_np.is_person or each_with)  # "items, each with …"
     ):
         child = named_entity(domain, child_np.name, child_np.span, sentence)
         add_field_list(domain, child, owned.group(2), sentence)
@@ -222,11 +231,13 @@ def _nested_collection(domain: Domain, parent: EntitySpec, m: re.Match[str], sen
     if not words or singular(words[-1]) == words[-1]:
         return False
     inner = [p.strip() for p in re.split(r",|\band\b", m.group(2)) if p.strip()]
+    if not names_fields(inner):
+        return False  # "allergens (gluten, nuts, dairy)": values, not a collection
     parsed = [parse_item(p, nested=True) for p in inner]
     if not inner or not all(p is not None and p.field is not None for p in parsed):
         return False
     np = noun_phrase(tokens(" ".join(words)), 0)
-    if np is None or not np.thing:
+    if np is None or not (np.thing or np.is_person):  # "players (name, shirt number)"
         return False
     child = named_entity(domain, np.name, m.group(0).strip(), sentence)
     add_field_list(domain, child, ", ".join(inner), sentence, nested=True)
@@ -252,7 +263,8 @@ def read_subject_has(domain: Domain, sentence: str) -> None:
         m = re.match(
             r"^(?:(an?|each|every|the)\s+)?([a-z][a-z -]*?)"
             r"(?:\s+(?:belongs?|is linked|are linked)\s+to\s+(?:an?|the|one)\s+[a-z]+\s+and)?\s+"
-            r"(has|have|contains|contain|carries|carry|holds|hold|lists (?=its|their)|"
+            r"(has|have|contains|contain|carries|carry|holds|hold|"
+            r"lists (?=its|their|[a-z]+s\s+with\b)|"
             r"includes|include|records|stores|keeps|tracks)\s*(.+)$",
             clause,
             re.I,
@@ -267,7 +279,7 @@ def read_subject_has(domain: Domain, sentence: str) -> None:
         if np is None or np.end != len(tokens(subject)):
             continue
         if det == "the" and not np.plural and domain.resolve(np.name) is None:
-            inner = re.match(r"^([a-z][a-z -]*?)\s+(?:with|,\s*each with)\s+(.+)$", m.group(4))
+            inner = re.match(r"^([a-z][a-z -]*?)(?:\s+with|\s*,\s*each with)\s+(.+)$", m.group(4))
             child_np = noun_phrase(tokens(inner.group(1)), 0) if inner else None
             if inner and child_np is not None and child_np.plural:
                 ent = ensure_entity(domain, child_np, sentence)
@@ -275,38 +287,19 @@ def read_subject_has(domain: Domain, sentence: str) -> None:
                     add_field_list(domain, ent, inner.group(2), sentence)
             continue
         person_ok = m.group(3).lower() in {"has", "have"}
+        new = domain.resolve(np.name) is None and domain.resolve(np.head) is None
         ent = ensure_entity(domain, np, sentence, person_ok=person_ok)
         if ent is None:
             continue
         if not ent.span:
             ent.span = np.span
         add_field_list(domain, ent, m.group(4), sentence)
+        if new and np.is_person and not ent.fields:
+            # "Employees have at most 25 days of leave": people are records only when the
+            # request gives them fields it can store
+            del domain.entities[ent.name]
+            continue
         last = ent
-
-
-def read_is_for(domain: Domain, sentence: str) -> None:
-    """'A reservation is for one study room from a start time to an end time'."""
-    for clause in clauses(sentence):
-        m = re.match(
-            r"^(?:an?|each|every|the)\s+([a-z][a-z ]*?)\s+is\s+for\s+(?:one|an?|the|a single)\s+"
-            r"([a-z]+(?:\s[a-z]+)?)\b(.*)$",
-            clause,
-            re.I,
-        )
-        if not m:
-            continue
-        record = domain.resolve(m.group(1).replace(" ", "_")) or domain.resolve(
-            m.group(1).split()[-1]
-        )
-        parent = domain.resolve(m.group(2).replace(" ", "_")) or domain.resolve(
-            m.group(2).split()[-1]
-        )
-        if record is None:
-            continue
-        ent = domain.entities[record]
-        if parent and parent != record:
-            domain.add_relation(record, parent, "many_to_one", f"each {record} is for a {parent}")
-        _fields_after(domain, ent, m.group(3), sentence)
 
 
 def read_passive_with(domain: Domain, sentence: str) -> None:
@@ -364,8 +357,37 @@ def _after_subject(toks: list[str], i: int) -> bool:
     modal = {"can", "may", "must", "also", "then", "to", "and", "or", "we", "they", "you"}
     if prev in modal or is_person(prev):
         return True
-    subject = noun_phrase(toks[:i], 0)
-    return subject is not None and subject.end == i
+    for k in range(i - 1, max(-1, i - 5), -1):  # "…, the registrar creates": any phrase
+        subject = noun_phrase(toks[:i], k)  # ending right before the verb is its subject
+        if subject is not None and subject.end == i and (k == 0 or toks[k - 1] in _OPENERS):
+            return True
+    return False
+
+
+POSSESSIVES = frozenset({"their", "his", "her", "my", "our", "your"})
+#: tokens a clause's subject may follow: its start, a comma, 'when … ,'
+_OPENERS = frozenset([",", ";", ":", "the", "a", "an", "each", "every", "our", "their"])
+#: words between a subject and its verb: modals, adverbs, 'to' of 'ask to borrow'
+_BETWEEN = frozenset(
+    words("can could may might must should will would also then only often to and or not never")
+)
+
+
+def _person_acts(toks: list[str], i: int) -> bool:
+    """Whether the subject of the verb at ``i`` may be people ('Readers can rate', 'members
+    who enrol', 'critics review') rather than one organisation ('the museum', 'a research
+    foundation'), walking back over modals, adverbs and the verbs of 'asks to borrow'."""
+    j = i - 1
+    while j >= 0:
+        tok = toks[j]
+        if tok in {"they", "we", "you", "i", "who", "he", "she", "everyone", "anyone"}:
+            return True
+        if is_person(tok):
+            return True
+        if tok not in _BETWEEN and verb_lemma(tok) is None:
+            return is_plural(tok)  # plural subjects the lexicon lacks ('critics') may be people
+        j -= 1
+    return False
 
 
 def _read_act(
@@ -387,6 +409,13 @@ def _read_act(
             obj, tail_at = inner, inner.end
     if obj.words[-1] in PORTIONS and tail_at < len(toks) and toks[tail_at] in PREPOSITIONS:
         inner = noun_phrase(toks, tail_at + 1)
+        while (
+            inner is not None
+            and inner.determiner in POSSESSIVES
+            and inner.end < len(toks)
+            and toks[inner.end] in PREPOSITIONS
+        ):  # "a place for their vehicle on a sailing": the place is on the sailing
+            inner = noun_phrase(toks, inner.end + 1)
         if inner is not None:
             obj, tail_at = inner, inner.end
     rest = _rest_of(clause, toks, i, obj, tail_at)
@@ -396,26 +425,50 @@ def _read_act(
     record_name = NOMINALISATIONS.get(verb)
     if record_name and obj.head in EVENT_NOUNS and verb in {"book", "reserve"}:
         record_name = None  # "book appointments": the appointment is the record
-    with_fields = bool(re.match(r"\s*(?:with\b|\(|:)", rest))
+    if record_name and not _person_acts(toks, i):
+        # "A research foundation reviews proposals", "another institution asks to borrow":
+        # an organisation doing it sets the scene; a person's act is what makes a record
+        return
+    with_fields = bool(
+        re.match(r"\s*(?:with\b|\(|:)", rest)
+        or re.search(r"\bwith\s+(?:an?|the|its|their)\s", rest)  # "for a race with a bib number"
+    )
     if record_name:
         _nominal_record(domain, sentence, clause, verb, record_name, obj, rest)
         return
     creating = verb in CREATING_VERBS or verb in NOMINALISATIONS or verb == "request"
+    known = domain.resolve(obj.name) or domain.resolve(obj.head)
+    if not creating and known and re.match(r"\s*with\s+[a-z]+s\s*$", rest):
+        fields_after(domain, domain.entities[known], rest, sentence)  # "reply to tickets with
+        return  # messages": a collection of the ticket
     if not creating:
         return
     if not obj.plural and obj.determiner in {"a", "an", "the"} and not with_fields:
         _field_of_parent(domain, toks, obj, rest, sentence)
         return
+    if obj.plural and _names_fields(domain, obj):
+        return  # "referees enter scores" when fixtures have a home and an away score
     if obj.plural or with_fields:
         ent = ensure_entity(domain, obj, sentence, person_ok=with_fields)
         if ent is None:
             return
-        _fields_after(domain, ent, rest, sentence)
-        _parent_after(domain, ent, rest)
+        fields_after(domain, ent, rest, sentence)
+        parent_after(domain, ent, rest)
         booked = verb in {"book", "reserve", "rent", "schedule"}
         if obj.head in EVENT_NOUNS and booked and ent.owned_by is None:
             ent.owned_by, ent.ownership_source = "user", sentence
             ent.ownership_inferred = True
+
+
+def _names_fields(domain: Domain, obj: NounPhrase) -> bool:
+    """Whether a plural noun no entity has names fields of one ('scores' -> home_score)."""
+    if domain.resolve(obj.name) or domain.resolve(obj.head):
+        return False
+    return any(
+        f.name == obj.head or f.name.endswith("_" + obj.head)
+        for ent in domain.entities.values()
+        for f in ent.fields
+    )
 
 
 def _assigned(domain: Domain, obj: NounPhrase, rest: str) -> None:
@@ -496,7 +549,9 @@ def _nominal_record(
             "many_to_one",
             f"each {record.name} is for a {parent.name}",
         )
-    _fields_after(domain, record, rest, sentence)
+    elif obj.is_person:
+        parent_after(domain, record, rest)  # "enrol their children in courses"
+    fields_after(domain, record, rest, sentence)
     rng = re.search(r"\bfrom\s+(\d+(?:\.\d+)?)\s+to\s+(\d+(?:\.\d+)?)(?:\s+([a-z]+))?", rest)
     if rng and verb in {"rate", "score", "review"}:
         unit = rng.group(3) if rng.group(3) and rng.group(3) not in FUNCTION_WORDS else ""
@@ -513,7 +568,7 @@ def _nominal_record(
         )
 
 
-def _fields_after(domain: Domain, ent: EntitySpec, rest: str, sentence: str) -> None:
+def fields_after(domain: Domain, ent: EntitySpec, rest: str, sentence: str) -> None:
     """Fields in the rest of a clause: 'with a cover letter', 'for a time slot', ': a, b'."""
     interval = INTERVAL_WORDS.search(rest)
     if interval:
@@ -534,6 +589,17 @@ def _fields_after(domain: Domain, ent: EntitySpec, rest: str, sentence: str) -> 
             parsed = parse_item(words)
             if parsed and parsed.field:
                 ent.add_field(parsed.field)
+    starts = re.search(r"\bat\s+an?\s+(?:start|starting)\s+(time|date)\b", rest)
+    if starts:
+        kind = starts.group(1)
+        ent.add_field(
+            FieldSpec(
+                f"start_{kind}",
+                "datetime" if kind == "time" else "date",
+                description=f"when it starts ({kind})",
+                source=starts.group(0),
+            )
+        )
     at = re.search(r"\bat\s+an?\s+(?:given\s+|specific\s+|chosen\s+)?(time|date)\b", rest)
     if at:
         ent.add_field(
@@ -546,14 +612,26 @@ def _fields_after(domain: Domain, ent: EntitySpec, rest: str, sentence: str) -> 
         )
     if re.search(r"\bby the day\b|\bper day\b", rest):
         ent.add_field(FieldSpec("day", "date", description="the day", source="by the day"))
-    m = re.search(r"(?:\bwith|:)\s+((?:an?|the|its|their|one|optional)\b.+)$", rest)
+    m = re.search(
+        r"(?:\bwith|\bgiving|\bstating|\bproviding|:)\s+((?:an?|the|its|their|one|optional)\b.+)$",
+        rest,
+    )
     if m is None:
         m = re.search(r"\bfor\s+((?:an?|the)\s+[a-z ]+(?:,\s*(?:an?|the)\s+[a-z ()]+)+.*)$", rest)
     if m:
         add_field_list(domain, ent, m.group(1), sentence)
+        return
+    bare = re.search(r"\bwith\s+([a-z]+s)\s*$", rest)
+    child = noun_phrase(tokens(bare.group(1)), 0) if bare else None
+    if child is not None and child.plural and child.thing and ent.name != child.name:
+        # "agents reply to tickets with messages": the messages belong to a ticket
+        record = named_entity(domain, child.name, child.span, sentence)
+        domain.add_relation(
+            record.name, ent.name, "many_to_one", f"each {record.name} belongs to a {ent.name}"
+        )
 
 
-def _parent_after(domain: Domain, ent: EntitySpec, rest: str) -> None:
+def parent_after(domain: Domain, ent: EntitySpec, rest: str) -> None:
     """'… for a vehicle', '… to openings', '… of a mouse': the record's parent."""
     toks = tokens(rest)
     for k, tok in enumerate(toks[:6]):

@@ -61,6 +61,20 @@ ROLE_VERBS: dict[str, Operation] = {
 }
 
 
+#: verbs that reserve an operation only when the request says 'only' ('only conductors may
+#: schedule rehearsals'); a privileged role merely doing them ('managers schedule shifts
+#: for employees') is not a restriction
+ONLY_ROLE_VERBS: dict[str, Operation] = {
+    "schedule": "create",
+    "open": "create",
+    "record": "create",
+    "enter": "create",
+    "assign": "update",
+    "archive": "update",
+    "withdraw": "delete",
+}
+
+
 def entities_in(domain: Domain, text: str) -> list[str]:
     out: list[str] = []
     words = re.findall(r"[a-z]+(?:-[a-z]+)?", text.lower())
@@ -104,6 +118,7 @@ def read_rules(domain: Domain, sentence: str) -> None:
     _stated_range(domain, sentence, low, named)
     _ranges(domain, sentence, low, named)
     _sharing(domain, sentence, low)
+    _sees_all(domain, sentence, low)
 
 
 def _record_for(domain: Domain, named: list[str], want_interval: bool = False) -> str | None:
@@ -167,7 +182,11 @@ def _one_active(domain: Domain, sentence: str, low: str, m: re.Match[str]) -> No
     scope_word = per.group(1) if per else None
     if scope_word is None:
         subj = entities_in(domain, before)
-        scope_word = subj[0] if subj else None
+        person = re.match(r"^(?:an?|each|every|the|no)\s+([a-z]+)", before)
+        if subj:
+            scope_word = subj[0]
+        elif person and is_person(person.group(1)):
+            scope_word = person.group(1)  # "A member holds at most one active …": per owner
     if record is None:
         domain.add_rule(RuleSpec("other", word, f"at most one {state} {word}", sentence))
         return
@@ -225,6 +244,12 @@ def _once(domain: Domain, sentence: str, low: str, named: list[str]) -> None:
     that would lose one of them (and so forbid more than the request does) is ``other``."""
     m = re.search(r"\bone\s+([a-z-]+)\s+per\b|\bat most one\s+([a-z-]+)\s+per\b", low)
     record = domain.resolve((m.group(1) or m.group(2)).replace("-", "_")) if m else None
+    within = re.search(
+        r"\bunique\s+(?:per|within|for each|in each)\s+(?:its\s+|the\s+|their\s+|an?\s+)?([a-z]+)",
+        low,
+    )
+    if record is None and within:
+        record = _field_owner(domain, low[: within.start()])
     if record is None:
         owned = [n for n in named if domain.entities[n].owned_by]
         record = _verb_record(domain, low) or _record_for(domain, owned)
@@ -232,11 +257,8 @@ def _once(domain: Domain, sentence: str, low: str, named: list[str]) -> None:
         domain.add_rule(RuleSpec("other", named[0] if named else "", sentence, sentence))
         return
     ent = domain.entities[record]
-    within = re.search(
-        r"\bunique\s+(?:per|within|for each|in each)\s+(?:its\s+|the\s+|their\s+)?([a-z]+)", low
-    )
     if within:
-        field = next((f.name for f in ent.fields if re.search(rf"\b{f.name}s?\b", low)), None)
+        field = _named_field(ent, low[: within.start()])
         scope = _scope_name(domain, ent, within.group(1))
         if field is None or scope is None:
             domain.add_rule(RuleSpec("other", record, sentence, sentence))
@@ -260,7 +282,9 @@ def _once(domain: Domain, sentence: str, low: str, named: list[str]) -> None:
         return
     keys = [s for s in scoped if s]
     keys += [n for n in named if n != record and n in domain.parent_of(record) and n not in keys]
-    actor = re.search(r"\b(?:a|an|each|every)\s+([a-z]+)\s+(?:can|may|must)\b", low)
+    actor = re.search(
+        r"\b(?:a|an|each|every)\s+([a-z]+)\s+(?:can\b|may\b|must\b|[a-z]+s\b)", low
+    )  # "a member can book …" / "a member signs up …": one row per member
     if ent.owned_by and (not per_words or (actor and is_person(actor.group(1)))):
         keys.insert(0, "owner")
     keys = list(dict.fromkeys(keys))
@@ -278,6 +302,29 @@ def _once(domain: Domain, sentence: str, low: str, named: list[str]) -> None:
             operations=["create", "update"],
         )
     )
+
+
+def _named_field(ent: EntitySpec, text: str) -> str | None:
+    """The field of ``ent`` that ``text`` names last ('a bib number (' -> bib_number)."""
+    best: tuple[int, str] | None = None
+    for f in ent.fields:
+        for m in re.finditer(rf"\b{f.name.replace('_', '[ _-]')}s?\b", text):
+            if best is None or m.start() > best[0]:
+                best = (m.start(), f.name)
+    return best[1] if best else None
+
+
+def _field_owner(domain: Domain, text: str) -> str | None:
+    """The entity whose field ``text`` names last: 'A shirt number is unique …'."""
+    best: tuple[int, str] | None = None
+    for ent in domain.entities.values():
+        field = _named_field(ent, text)
+        if field is None:
+            continue
+        at = max(m.start() for m in re.finditer(rf"\b{field.replace('_', '[ _-]')}", text))
+        if best is None or at > best[0]:
+            best = (at, ent.name)
+    return best[1] if best else None
 
 
 def _verb_record(domain: Domain, low: str) -> str | None:
@@ -301,22 +348,32 @@ def _capacity(domain: Domain, sentence: str, low: str, named: list[str], m: re.M
         domain.add_rule(RuleSpec("other", named[0] if named else "", sentence, sentence))
         return
     pent, cent = domain.entities[parent], domain.entities[child]
+    said = snake(cap_words).replace("maximum", "max")
     cap = next(
         (
             f.name
             for f in pent.fields
-            if f.type == "integer"
-            and (f.name in snake(cap_words) or snake(cap_words).split("_")[-1] in f.name)
+            if f.type == "integer" and said and (f.name in said or said.split("_")[-1] in f.name)
         ),
         None,
     )
+    if cap is None:  # "than its maximum" when the tour has one 'max_people' or capacity
+        limits = [
+            f.name
+            for f in pent.fields
+            if f.type == "integer" and re.match(r"^(?:max|capacity|limit)|_capacity$", f.name)
+        ]
+        cap = limits[0] if len(limits) == 1 else None
     qty = next(
         (
             f.name
             for f in cent.fields
             if f.type == "integer"
             and f.required
-            and f.name in {"seats", "places", "tickets", "spots", "quantity", "party_size"}
+            and (
+                f.name in {"seats", "places", "tickets", "spots", "quantity", "party_size"}
+                or re.search(r"(?:_size|_count|^quantity|^number_of_[a-z]+)$", f.name)
+            )
         ),
         None,
     )
@@ -346,8 +403,10 @@ def _capacity(domain: Domain, sentence: str, low: str, named: list[str], m: re.M
 
 def _roles(domain: Domain, sentence: str, low: str, named: list[str]) -> None:
     """'Only maintainers can close a bug', 'admins can add rooms', 'Space managers add desks'."""
+    for actor in [a for a in domain.actors if "_" in a]:  # "only panel chairs" -> panel_chair
+        low = re.sub(rf"\b{actor.replace('_', ' ')}s?\b", actor, low)
     for m in re.finditer(
-        r"\b(only\s+)?(?:the\s+)?([a-z]+?)s?\s+(?:alone\s+)?(?:can\s+|may\s+)?(?:also\s+)?"
+        r"\b(only\s+)?(?:the\s+)?([a-z_]+?)s?\s+(?:alone\s+)?(?:can\s+|may\s+)?(?:also\s+)?"
         r"([a-z]+)(?:\s+(?:and|or)\s+([a-z]+))?\s+(?:an?\s+|the\s+|new\s+)?([a-z]+(?:\s[a-z]+)?)",
         low,
     ):
@@ -357,7 +416,8 @@ def _roles(domain: Domain, sentence: str, low: str, named: list[str]) -> None:
         words = m.group(5).split()
         target = domain.resolve("_".join(words)) or domain.resolve(words[0])
         verbs = [verb_lemma(v) or v for v in (m.group(3), m.group(4)) if v]
-        ops = [ROLE_VERBS[v] for v in verbs if v in ROLE_VERBS]
+        table = {**ROLE_VERBS, **ONLY_ROLE_VERBS} if only else ROLE_VERBS
+        ops = [table[v] for v in verbs if v in table]
         if not ops or target is None:
             continue
         if domain.entities[target].owned_by and set(ops) - {"create"}:
@@ -438,6 +498,22 @@ def _sharing(domain: Domain, sentence: str, low: str) -> None:
     """'browse public playlists of other listeners', 'everyone can see the menus': rows are
     visible beyond their owner. Visible to all: a ``shared`` rule; visible only when a
     flag says so ('public'): an ``other`` rule, since the builtin cannot build that."""
+    common = re.search(
+        r"\b(?:to|on|in|into|onto)\s+(?:a|the|our|one)\s+(?:shared|common)\s+[a-z]+", low
+    )
+    made = [e.name for e in domain.entities.values() if e.source == sentence]
+    if common and made:
+        # "members add board games to a shared shelf": what they add is everyone's to see
+        domain.add_rule(
+            RuleSpec(
+                "shared",
+                made[0],
+                f"{made[0]} rows are visible to every signed-in user ({common.group(0).strip()})",
+                sentence,
+                operations=["list", "get"],
+            )
+        )
+        return
     m = SHARING.search(low)
     if m is None:
         return
@@ -469,6 +545,21 @@ def _sharing(domain: Domain, sentence: str, low: str) -> None:
             operations=["list", "get"],
         )
     )
+
+
+def _sees_all(domain: Domain, sentence: str, low: str) -> None:
+    """'operators see all bookings of a sailing' when bookings are their owners' own rows:
+    access across owners, which the builtin does not generate (a deferred rule)."""
+    for m in re.finditer(
+        r"\b([a-z]+?)s?\s+(?:can\s+)?(?:see|sees|list|lists|view|views|read|reads)\s+"
+        r"(?:all|every|everyone's|each)\s+(?:the\s+|of the\s+)?([a-z]+)",
+        low,
+    ):
+        role, record = singular(m.group(1)), domain.resolve(m.group(2))
+        if role in domain.actors and record and domain.entities[record].owned_by:
+            domain.add_rule(
+                RuleSpec("other", record, f"{role}s see {record} rows other users own", sentence)
+            )
 
 
 def _stated_range(domain: Domain, sentence: str, low: str, named: list[str]) -> None:
