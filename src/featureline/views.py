@@ -21,6 +21,7 @@ from featureline.checks import Finding
 from featureline.gates import ReviewRecord
 from featureline.ledger import Ledger
 from featureline.pipeline import PipelineSpec
+from featureline.reservations import JournalRow
 from featureline.runindex import RunInfo, RunStatus
 from featureline.state import RunState, StepStatus
 
@@ -105,6 +106,9 @@ class RunView:
     checkpoints: int = 0
     ledger: Ledger = field(default_factory=Ledger)
     budget_usd: Decimal | None = None
+    possibly_billed: list[JournalRow] = field(default_factory=list)
+    """Calls a killed process sent that no ledger holds (featureline.reservations): maybe
+    billed, counted at their worst case (or their price, when the answer had arrived)."""
 
     @property
     def cost_usd(self) -> Decimal:

@@ -166,6 +166,8 @@ def status(ctx: typer.Context, run_id: Annotated[str, typer.Argument(help="The r
     console.print(_steps_table(view))
     if view.ledger.entries or view.budget_usd is not None:
         console.print(_spend_line(view))
+    for text in _possibly_billed_lines(view):
+        console.print(text, markup=False, highlight=False)
     for step in view.stopped_steps:
         console.print(f"{step.status} at {step.id}: {step.error}")
     for pending in view.pending:
@@ -174,6 +176,46 @@ def status(ctx: typer.Context, run_id: Annotated[str, typer.Argument(help="The r
         )
     if view.status == "stopped":
         console.print(f"continue with: featureline resume {run_id}")
+
+
+def _possibly_billed_lines(view: RunView) -> list[str]:
+    """The calls a killed process sent that no ledger holds: maybe billed, so counted."""
+    from featureline.reservations import possibly_billed_usd
+
+    rows = view.possibly_billed
+    if not rows:
+        return []
+    head = (
+        f"possibly billed: ${possibly_billed_usd(rows):.4f} on {len(rows)} call(s) a killed "
+        "process sent, not in the ledger (worst case unless answered; counted against "
+        "--max-cost on resume)"
+    )
+    return [head, *(f"  {printable(row.describe())}" for row in rows)]
+
+
+def _possibly_billed_json(view: RunView) -> dict[str, Any]:
+    from featureline.reservations import possibly_billed_usd
+
+    rows = view.possibly_billed
+    return {
+        "calls": len(rows),
+        "cost_usd": str(possibly_billed_usd(rows)),
+        "entries": [
+            {
+                "step": row.plan.step,
+                "attempt": row.plan.attempt,
+                "purpose": row.plan.purpose,
+                "model": row.plan.model,
+                "answered": row.answered,
+                "worst_usd": str(row.worst_usd),
+                "cost_usd": str(row.cost_usd),
+                "pid": row.pid,
+                "host": row.host,
+                "at": row.at.isoformat(),
+            }
+            for row in rows
+        ],
+    }
 
 
 def _spend_line(view: RunView) -> str:
@@ -490,27 +532,23 @@ def cost_cmd(
     view = _workspace(ctx, run_id).status(run_id)
     ledger = view.ledger
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "run_id": run_id,
-                    "budget_usd": str(view.budget_usd) if view.budget_usd is not None else None,
-                    "total": ledger.total().model_dump(mode="json"),
-                    "by_step": {k: v.model_dump(mode="json") for k, v in ledger.by_step().items()},
-                    "by_model": {
-                        k: v.model_dump(mode="json") for k, v in ledger.by_model().items()
-                    },
-                    "by_outcome": {
-                        k: v.model_dump(mode="json") for k, v in ledger.by_outcome().items()
-                    },
-                    "entries": [e.model_dump(mode="json") for e in ledger.entries],
-                },
-                indent=2,
-            )
-        )
+        report: dict[str, Any] = {
+            "run_id": run_id,
+            "budget_usd": str(view.budget_usd) if view.budget_usd is not None else None,
+            "total": ledger.total().model_dump(mode="json"),
+            "by_step": {k: v.model_dump(mode="json") for k, v in ledger.by_step().items()},
+            "by_model": {k: v.model_dump(mode="json") for k, v in ledger.by_model().items()},
+            "by_outcome": {k: v.model_dump(mode="json") for k, v in ledger.by_outcome().items()},
+            "entries": [e.model_dump(mode="json", exclude={"reservation"}) for e in ledger.entries],
+        }
+        if view.possibly_billed:
+            report["possibly_billed"] = _possibly_billed_json(view)
+        typer.echo(json.dumps(report, indent=2))
         return
     console = state.console
     console.print(line(f"run {run_id}: {view.info.title!r} — ", _styled(view.status)))
+    for text in _possibly_billed_lines(view):
+        console.print(text, markup=False, highlight=False)
     if not ledger.entries:
         console.print(f"no model calls (provider {view.info.provider})")
         return
