@@ -42,7 +42,6 @@ from featureline.graph import (
     step_reviewers,
 )
 from featureline.graph.fork import fork_state
-from featureline.lease import Holder
 from featureline.ledger import Ledger
 from featureline.logging import get_logger
 from featureline.models import resolve_model
@@ -51,19 +50,25 @@ from featureline.pricing import PriceTable, load_prices
 from featureline.providers.base import CostEstimating, Specialist
 from featureline.providers.builtin_critic import BuiltinCritic
 from featureline.request import FeatureRequest, check_request, slugify
-from featureline.reservations import JournalRow, possibly_billed, possibly_billed_usd
+from featureline.reservations import (
+    JournalRow,
+    journal_owner_alive,
+    possibly_billed,
+    possibly_billed_usd,
+)
 from featureline.review import Critic
 from featureline.runindex import RunInfo
+from featureline.runread import run_view
 from featureline.sandbox import Sandbox
 from featureline.sandbox.owner import pid_alive
 from featureline.sandbox.reaper import reap_leftovers
-from featureline.state import RunState, evidence_data, with_artifacts
+from featureline.state import RunState
 from featureline.store import Store
 from featureline.timetravel import check_reopenable, describe_step
 from featureline.timetravel import task_writes as _task_writes
 from featureline.timetravel import waiting_target as _waiting_target
 from featureline.verification import verify_artifact
-from featureline.views import PendingReview, RunView, build_view
+from featureline.views import PendingReview, RunView
 
 RECURSION_LIMIT = 1000
 
@@ -234,7 +239,7 @@ class Engine:
         return possibly_billed(
             self.store.reservations.for_run(run_id),
             ledger.reservations,
-            lambda row: _journal_owner_alive(row, holder),
+            lambda row: journal_owner_alive(row, holder),
         )
 
     def _forget_recorded(self, graph: CompiledGraph, run_id: str) -> None:
@@ -617,8 +622,6 @@ class Engine:
         options = RunOptions.from_json(info.options)
         graph = self._compile(options)
         snapshot = graph.get_state(_config(run_id))
-        state: RunState = self._resolved(snapshot.values or {})  # type: ignore[arg-type]
-        interrupts = [(i.id, dict(i.value)) for i in snapshot.interrupts]
         # running = a live writer holds the lease (not this engine: it asks when done)
         holder = self.store.runs.leases.holder(run_id)
         alive = holder is not None and holder.token not in self._held and holder.alive()
@@ -627,20 +630,18 @@ class Engine:
             if count_checkpoints
             else 0
         )
-        view = build_view(
-            info, options.spec, state, interrupts, bool(snapshot.next), alive, checkpoints
+        return run_view(
+            info,
+            options.spec,
+            dict(snapshot.values or {}),
+            interrupts=[(i.id, dict(i.value)) for i in snapshot.interrupts],
+            has_next=bool(snapshot.next),
+            writer_alive=alive,
+            checkpoints=checkpoints,
+            blobs=self.store.blobs,
+            journal=self.store.reservations.for_run(run_id),
+            holder=holder,
         )
-        view.possibly_billed = self._possibly_billed(run_id, view.ledger)
-        return view
-
-    def _resolved(self, state: RunState) -> RunState:
-        """The state with stored artifacts and evidence filled in, for views."""
-        try:
-            records = with_artifacts(list(state.get("records", [])), self.store.blobs)
-            evidence = evidence_data(list(state.get("evidence", [])), self.store.blobs)
-        except LookupError as exc:
-            raise StoreError(f"a run's artifacts are not readable: {exc}") from exc
-        return {**state, "records": records, "evidence": evidence}
 
     def recheck(
         self, run_id: str, steps: list[str] | None = None, verify: bool = True
@@ -695,16 +696,6 @@ class Engine:
                 }
             )
         return list(reversed(rows))
-
-
-def _journal_owner_alive(row: JournalRow, holder: Holder | None) -> bool:
-    """Whether the process that journaled a call still runs: on this host its pid and start
-    time say so; from another host, only while it holds the run's lease."""
-    if row.host == socket.gethostname():
-        return pid_alive(row.pid, row.started)
-    return (
-        holder is not None and (holder.pid, holder.host) == (row.pid, row.host) and (holder.alive())
-    )
 
 
 def _claimant_alive(pid: int, host: str) -> bool:

@@ -20,8 +20,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from featureline.lease import Holder
+
+JOURNAL_TABLE = "featureline_reservations"
 CREATE_RESERVATIONS = """
 CREATE TABLE IF NOT EXISTS featureline_reservations (
     id TEXT PRIMARY KEY,
@@ -107,6 +111,18 @@ def possibly_billed(
     """Rows no ledger accounts for, left by a process that is gone: maybe billed, never
     recorded. A live process's rows are its calls in flight (it records them itself)."""
     return [r for r in rows if r.id not in in_ledger and not alive(r)]
+
+
+def journal_owner_alive(row: JournalRow, holder: Holder | None) -> bool:
+    """Whether the process that journaled a call still runs: on this host its pid and start
+    time say so; from another host, only while it holds the run's lease."""
+    from featureline.sandbox.owner import pid_alive
+
+    if row.host == socket.gethostname():
+        return pid_alive(row.pid, row.started)
+    return (
+        holder is not None and (holder.pid, holder.host) == (row.pid, row.host) and holder.alive()
+    )
 
 
 def possibly_billed_usd(rows: Iterable[JournalRow]) -> Decimal:
@@ -217,9 +233,11 @@ def _row_from(row: Any) -> JournalRow:
 
 
 __all__ = [
+    "JOURNAL_TABLE",
     "CallPlan",
     "JournalRow",
     "SqlReservations",
+    "journal_owner_alive",
     "possibly_billed",
     "possibly_billed_usd",
 ]

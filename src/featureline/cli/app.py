@@ -111,6 +111,9 @@ class FeaturelineGroup(TyperGroup):
         return load_commands(module).get(cmd_name)
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
+        from featureline.cli.richhelp import load_rich_help
+
+        load_rich_help()
         self._listing = True
         try:
             super().format_help(ctx, formatter)
@@ -186,10 +189,10 @@ def main_options(
         ),
     ] = False,
 ) -> None:
-    from featureline.logging import configure_logging
+    from featureline.logging import prefer_logging
 
     level = "debug" if debug else ("info" if verbose or log_json else "warning")
-    configure_logging(json_lines=log_json, level=level)
+    prefer_logging(json_lines=log_json, level=level)
     ctx.obj = CliState(store=store, debug=debug)
 
 

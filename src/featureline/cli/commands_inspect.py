@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -48,6 +49,21 @@ def _workspace(ctx: typer.Context, run_id: str | None = None) -> Workspace:
     return Workspace(make_specialist("builtin"), store=state.store)
 
 
+def _view(ctx: typer.Context, run_id: str, *, count_checkpoints: bool = False) -> RunView:
+    """The run's view: read straight from a SQLite store when it can be (no LangGraph, no
+    graph compiled), else through the engine; both assemble it the same way."""
+    from featureline.cli.readonly import store_is_missing
+    from featureline.readpath import read_view
+
+    state: CliState = ctx.obj
+    if store_is_missing(state.store):
+        raise UnknownRunError(run_id)
+    view = read_view(state.store, run_id, count=count_checkpoints)
+    if view is not None:
+        return view
+    return _workspace(ctx, run_id).status(run_id, count_checkpoints=count_checkpoints)
+
+
 def _styled(status: str) -> Text:
     return styled(status, STATUS_STYLE.get(status, ""))
 
@@ -60,14 +76,21 @@ def list_runs(ctx: typer.Context) -> None:
     if store_is_missing(state.store):
         state.console.print("no runs yet: start one with `featureline run REQUEST`")
         return
-    from featureline.store import open_store
+    from featureline.readpath import read_runs
 
-    with open_store(state.store) as store:  # one connection; no graph compiled per run
-        runs = store.runs.list()
-        if not runs:
-            state.console.print("no runs yet: start one with `featureline run REQUEST`")
-            return
-        spend = {info.run_id: _spend(store.checkpointer, info.run_id) for info in runs}
+    read = read_runs(state.store)
+    if read is not None:
+        runs = [info for info, _ in read]
+        spend = {info.run_id: _spend_cells(spent) for info, spent in read}
+    else:
+        from featureline.store import open_store
+
+        with open_store(state.store) as store:  # one connection; no graph compiled per run
+            runs = store.runs.list()
+            spend = {info.run_id: _spend(store.checkpointer, info.run_id) for info in runs}
+    if not runs:
+        state.console.print("no runs yet: start one with `featureline run REQUEST`")
+        return
     table = Table(show_edge=False)
     for column in (
         "run",
@@ -111,7 +134,14 @@ def _spend(checkpointer: Any, run_id: str) -> tuple[str, str]:
 
     try:
         spent = run_spend(checkpointer, run_id)
-    except (FeaturelineError, ValueError, KeyError, TypeError):
+    except (FeaturelineError, ValueError, KeyError, TypeError) as exc:
+        return _spend_cells(exc)
+    return _spend_cells(spent)
+
+
+def _spend_cells(spent: tuple[int, Decimal] | Exception | None) -> tuple[str, str]:
+    """The runs table's tokens and cost cells: blank when the spend could not be read."""
+    if isinstance(spent, Exception):
         return "", ""
     if spent is None:
         return "0", "$0.0000"
@@ -151,7 +181,7 @@ def _steps_table(view: RunView) -> Table:
 def status(ctx: typer.Context, run_id: Annotated[str, typer.Argument(help="The run.")]) -> None:
     """Where a run stands: each step's status, and what waits for you."""
     state: CliState = ctx.obj
-    view = _workspace(ctx, run_id).status(run_id, count_checkpoints=True)
+    view = _view(ctx, run_id, count_checkpoints=True)
     console = state.console
     console.print(
         line(
@@ -245,7 +275,7 @@ def show(
 ) -> None:
     """Show artifacts with their findings and review history."""
     state: CliState = ctx.obj
-    view = _workspace(ctx, run_id).status(run_id)
+    view = _view(ctx, run_id)
     steps = [_find_step(view, step)] if step else view.steps
     if as_json:
         typer.echo(
@@ -529,7 +559,7 @@ def cost_cmd(
 ) -> None:
     """What a run spent: tokens and cost by step, by model and by outcome."""
     state: CliState = ctx.obj
-    view = _workspace(ctx, run_id).status(run_id)
+    view = _view(ctx, run_id)
     ledger = view.ledger
     if as_json:
         report: dict[str, Any] = {
