@@ -6,10 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,53 +14,20 @@ import pytest
 from featureline.api import Workspace
 from featureline.reservations import SqlReservations
 from featureline.store import open_store
-from featureline.testing import FakeMessagesAPI, Fault
+from featureline.testing import FakeMessagesAPI
 from tests.clihelpers import invoke
 from tests.conftest import REQUESTS
+from tests.killhelpers import kill_while_a_call_is_held
 
 KEY = "sk-ant-test-journal-0123456789"
-
-
-def _kill_while_a_call_is_held(api: FakeMessagesAPI, tmp_path: Path) -> str:
-    """Start a Claude run as its own process, SIGKILL it while the fake API holds its first
-    Messages call open; returns the run id."""
-    api.inject(Fault.slow(600))  # answered only when the fake stops: in flight at the kill
-    env = {**os.environ, "ANTHROPIC_BASE_URL": api.base_url, "ANTHROPIC_API_KEY": KEY}
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "featureline",
-            "run",
-            str(REQUESTS / "bookmarks.md"),
-            "--provider",
-            "anthropic",
-            "--no-verify",
-        ],
-        cwd=tmp_path,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline and process.poll() is None and not api.requests:
-            time.sleep(0.02)
-        assert api.requests, "the run sent no Messages call"
-    finally:
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
-    assert process.returncode == -signal.SIGKILL, "the run ended before it could be killed"
-    runs = Workspace().runs()
-    assert len(runs) == 1
-    return runs[0].run_id
 
 
 def test_a_call_in_flight_at_a_kill_is_possibly_billed_and_counted_on_resume(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with FakeMessagesAPI(api_key=KEY) as api:
-        run_id = _kill_while_a_call_is_held(api, tmp_path)
+        run_id = kill_while_a_call_is_held(api, tmp_path, KEY)
+        assert len(Workspace().runs()) == 1
         monkeypatch.setenv("ANTHROPIC_BASE_URL", api.base_url)
         monkeypatch.setenv("ANTHROPIC_API_KEY", KEY)
 

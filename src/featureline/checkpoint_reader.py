@@ -76,9 +76,11 @@ def _decode(kind: str | None, data: bytes | None) -> Any:
         raise UnreadableCheckpoint(f"not MessagePack ({exc})") from exc
 
 
-def latest_checkpoint(connection: sqlite3.Connection, thread_id: str) -> PlainCheckpoint | None:
+def latest_checkpoint(
+    connection: sqlite3.Connection, thread_id: str, *, writes: bool = True
+) -> PlainCheckpoint | None:
     """The thread's newest checkpoint (as ``SqliteSaver.get_tuple`` picks it) with its
-    pending writes; ``None`` when it has none."""
+    pending writes (unless ``writes`` is false); ``None`` when it has none."""
     row = connection.execute(
         "SELECT checkpoint_id, type, checkpoint FROM checkpoints "
         "WHERE thread_id = ? AND checkpoint_ns = '' ORDER BY checkpoint_id DESC LIMIT 1",
@@ -90,22 +92,26 @@ def latest_checkpoint(connection: sqlite3.Connection, thread_id: str) -> PlainCh
     checkpoint = _decode(kind, blob)
     if not isinstance(checkpoint, dict) or not isinstance(checkpoint.get("channel_values"), dict):
         raise UnreadableCheckpoint("a checkpoint without channel values")
-    writes = [
-        (str(task_id), str(channel), _decode(kind, value))
-        for task_id, channel, kind, value in connection.execute(
-            "SELECT task_id, channel, type, value FROM writes "
-            "WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id = ? "
-            "ORDER BY task_id, idx",
-            (thread_id, checkpoint_id),
-        )
-    ]
+    pending = _pending_writes(connection, thread_id, str(checkpoint_id)) if writes else []
     return PlainCheckpoint(
         checkpoint_id=str(checkpoint_id),
         values=dict(checkpoint["channel_values"]),
         channel_versions=dict(checkpoint.get("channel_versions") or {}),
         versions_seen={k: dict(v) for k, v in (checkpoint.get("versions_seen") or {}).items()},
-        pending_writes=writes,
+        pending_writes=pending,
     )
+
+
+def _pending_writes(
+    connection: sqlite3.Connection, thread_id: str, checkpoint_id: str
+) -> list[tuple[str, str, Any]]:
+    rows = connection.execute(
+        "SELECT task_id, channel, type, value FROM writes "
+        "WHERE thread_id = ? AND checkpoint_ns = '' AND checkpoint_id = ? "
+        "ORDER BY task_id, idx",
+        (thread_id, checkpoint_id),
+    )
+    return [(str(task), str(channel), _decode(kind, value)) for task, channel, kind, value in rows]
 
 
 def count_checkpoints(connection: sqlite3.Connection, thread_id: str) -> int:

@@ -99,7 +99,7 @@ def read_runs(url: str | None) -> list[tuple[RunInfo, Spend | Exception]] | None
             rows: list[tuple[RunInfo, Spend | Exception]] = []
             for info in runs:
                 try:
-                    checkpoint = latest_checkpoint(connection, info.run_id)
+                    checkpoint = latest_checkpoint(connection, info.run_id, writes=False)
                     spent = spend_of_state(checkpoint.values) if checkpoint is not None else None
                     rows.append((info, spent))
                 except (FeaturelineError, ValueError, KeyError, TypeError) as exc:

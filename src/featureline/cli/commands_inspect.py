@@ -53,11 +53,12 @@ def _view(ctx: typer.Context, run_id: str, *, count_checkpoints: bool = False) -
     """The run's view: read straight from a SQLite store when it can be (no LangGraph, no
     graph compiled), else through the engine; both assemble it the same way."""
     from featureline.cli.readonly import store_is_missing
-    from featureline.readpath import read_view
 
     state: CliState = ctx.obj
     if store_is_missing(state.store):
         raise UnknownRunError(run_id)
+    from featureline.readpath import read_view
+
     view = read_view(state.store, run_id, count=count_checkpoints)
     if view is not None:
         return view
