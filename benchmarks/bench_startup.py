@@ -2,7 +2,9 @@
 
 Targets on the project's machine: ``featureline --help`` <= 0.3 s and ``runs``/``status``
 <= 0.5 s. Each command runs as its own process (the way a user runs it) several times;
-the median is printed beside the interpreter's own start-up and their ratio.
+the median is printed beside the interpreter's own start-up and their ratio. ``status``
+of a run waiting at a human gate shows the engine's path (LangGraph reads the interrupt),
+which the reading commands take whenever the fast path cannot answer exactly.
 
     python benchmarks/bench_startup.py [--repeat N]
 """
@@ -23,6 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 REQUEST = REPO / "examples" / "requests" / "bookmarks.md"
 RUN_ID = re.compile(r"done: run (\S+) ")
+WAITING_ID = re.compile(r"waiting for review: run (\S+) ")
 TARGETS = {"--help": 0.3, "--version": 0.3, "runs": 0.5, "status": 0.5}
 
 
@@ -61,14 +64,26 @@ def main() -> None:
             check=True,
         )
         run_id = RUN_ID.search(made.stdout).group(1)  # type: ignore[union-attr]
+        waiting = subprocess.run(
+            [*cli, "run", str(REQUEST), "--provider", "builtin", "--gates", "human", "--no-verify"],
+            cwd=full,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        waiting_id = WAITING_ID.search(waiting.stdout).group(1)  # type: ignore[union-attr]
         base, base_cpu = timed([sys.executable, "-c", "pass"], empty, env, repeat)
         cases = [
             ("--help", [*cli, "--help"], empty),
             ("--version", [*cli, "--version"], empty),
             ("runs (empty directory)", [*cli, "runs"], empty),
             ("status (empty directory)", [*cli, "status", "nope"], empty),
-            ("runs (one run)", [*cli, "runs"], full),
+            ("runs (two runs)", [*cli, "runs"], full),
             (f"status {run_id}", [*cli, "status", run_id], full),
+            (f"show {run_id}", [*cli, "show", run_id], full),
+            (f"cost {run_id}", [*cli, "cost", run_id], full),
+            (f"(waiting) status {waiting_id}", [*cli, "status", waiting_id], full),
         ]
         print(
             f"median of {repeat} runs each; python -c pass: {base:.3f}s wall, "

@@ -6,9 +6,11 @@ reserve from the same book, so together they can never pass the run's ``--max-co
 call that cannot be afforded is refused before it is sent. One writer per run is
 guaranteed by the run's lease, so an in-process book is the whole truth while the run
 executes; the graph state's ledger seeds it (:meth:`BudgetBook.sync`) on every task, so a
-resumed run starts from what was paid before.
+resumed run starts from what was paid before (and from what a killed process possibly paid).
 
-Pure arithmetic behind a lock: no I/O, no clock.
+Arithmetic behind a lock. The only I/O is the caller's :class:`ReservationJournal`: a
+reservation is journaled in the store inside the same lock as the check that allows it,
+before the call is sent, so a call in flight when the process dies is not lost.
 """
 
 from __future__ import annotations
@@ -16,8 +18,17 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Protocol
 
 from featureline.errors import BudgetExceededError
+from featureline.reservations import CallPlan
+
+
+class ReservationJournal(Protocol):
+    """Where reservations outlive the process (featureline.reservations in the store)."""
+
+    def open(self, plan: CallPlan, worst_usd: Decimal) -> str: ...
+    def settle(self, ident: str, actual_usd: Decimal) -> None: ...
 
 
 class BudgetReservationError(BudgetExceededError):
@@ -46,10 +57,13 @@ class _RunBudget:
 
 @dataclass(frozen=True)
 class Reservation:
-    """Money set aside for one call in flight; settle it exactly once."""
+    """Money set aside for one call in flight; settle it exactly once. ``journal_id`` names
+    its row in the journal (``None`` without one); the call's ledger entry carries it."""
 
     run_id: str
     amount: Decimal
+    journal_id: str | None = None
+    journal: ReservationJournal | None = None
 
 
 class BudgetBook:
@@ -75,24 +89,42 @@ class BudgetBook:
                 return None
             return run.limit - run.spent - run.reserved
 
-    def reserve(self, run_id: str, step: str, amount: Decimal) -> Reservation:
-        """Set ``amount`` aside, or raise BudgetReservationError when it does not fit."""
+    def reserve(
+        self,
+        run_id: str,
+        step: str,
+        amount: Decimal,
+        journal: ReservationJournal | None = None,
+        plan: CallPlan | None = None,
+    ) -> Reservation:
+        """Set ``amount`` aside, or raise BudgetReservationError when it does not fit. With a
+        journal, the reservation is written there before this returns (the call may only be
+        sent after), under the same lock as the check."""
         with self._lock:
             run = self._runs.setdefault(run_id, _RunBudget(None))
             if run.limit is not None and run.spent + run.reserved + amount > run.limit:
                 raise BudgetReservationError(
                     run_id, step, run.spent + run.reserved, amount, run.limit
                 )
+            ident = journal.open(plan, amount) if journal is not None and plan else None
             run.reserved += amount
-            return Reservation(run_id, amount)
+            return Reservation(run_id, amount, ident, journal if ident else None)
 
-    def settle(self, reservation: Reservation, actual: Decimal) -> None:
+    def settle(
+        self, reservation: Reservation, actual: Decimal, billed: Decimal | None = None
+    ) -> None:
         """The call ended: release its reservation and count what it cost (for a call whose
-        outcome is unknown, the caller passes the worst case: it may have been billed)."""
+        outcome is unknown, the caller passes the worst case: it may have been billed).
+        ``billed`` is the answer's price for the journal (a run without a budget counts
+        nothing here, but the journal keeps the real price); ``None`` when no answer
+        arrived, so the journal keeps the worst case."""
         with self._lock:
             run = self._runs.setdefault(reservation.run_id, _RunBudget(None))
             run.reserved = max(Decimal(0), run.reserved - reservation.amount)
             run.spent += actual
+        journal, ident = reservation.journal, reservation.journal_id
+        if journal is not None and ident is not None and billed is not None:
+            journal.settle(ident, billed)
 
     def spent(self, run_id: str) -> Decimal:
         with self._lock:
@@ -100,4 +132,4 @@ class BudgetBook:
             return run.spent if run is not None else Decimal(0)
 
 
-__all__ = ["BudgetBook", "BudgetReservationError", "Reservation"]
+__all__ = ["BudgetBook", "BudgetReservationError", "Reservation", "ReservationJournal"]

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
-from langgraph.errors import GraphRecursionError, InvalidUpdateError
+from langgraph.errors import GraphRecursionError
 from langgraph.types import Command
 
 from featureline.agents import AgentSpec
@@ -34,6 +34,7 @@ from featureline.graph import (
     Rejection,
     RunContext,
     compiled_graph,
+    continue_command,
     initial_state,
     reopen_input,
     required_agents,
@@ -41,6 +42,7 @@ from featureline.graph import (
     step_reviewers,
 )
 from featureline.graph.fork import fork_state
+from featureline.ledger import Ledger
 from featureline.logging import get_logger
 from featureline.models import resolve_model
 from featureline.pipeline import GatePolicy, PipelineSpec
@@ -48,18 +50,25 @@ from featureline.pricing import PriceTable, load_prices
 from featureline.providers.base import CostEstimating, Specialist
 from featureline.providers.builtin_critic import BuiltinCritic
 from featureline.request import FeatureRequest, check_request, slugify
+from featureline.reservations import (
+    JournalRow,
+    journal_owner_alive,
+    possibly_billed,
+    possibly_billed_usd,
+)
 from featureline.review import Critic
 from featureline.runindex import RunInfo
+from featureline.runread import run_view
 from featureline.sandbox import Sandbox
 from featureline.sandbox.owner import pid_alive
 from featureline.sandbox.reaper import reap_leftovers
-from featureline.state import RunState, evidence_data, with_artifacts
+from featureline.state import RunState
 from featureline.store import Store
 from featureline.timetravel import check_reopenable, describe_step
 from featureline.timetravel import task_writes as _task_writes
 from featureline.timetravel import waiting_target as _waiting_target
 from featureline.verification import verify_artifact
-from featureline.views import PendingReview, RunView, build_view
+from featureline.views import PendingReview, RunView
 
 RECURSION_LIMIT = 1000
 
@@ -205,7 +214,11 @@ class Engine:
         return compiled_graph(options.spec, options.gates, self.store.checkpointer)
 
     def _context(
-        self, options: RunOptions, sandbox: Sandbox | None, prices: PriceTable | None
+        self,
+        options: RunOptions,
+        sandbox: Sandbox | None,
+        prices: PriceTable | None,
+        possibly_billed_usd: Decimal = Decimal(0),
     ) -> RunContext:
         critic: Critic = self.specialist if isinstance(self.specialist, Critic) else BuiltinCritic()
         return RunContext(
@@ -216,7 +229,25 @@ class Engine:
             sandbox=sandbox,
             prices=prices,
             blobs=self.store.blobs,
+            journal=self.store.reservations,
+            possibly_billed_usd=possibly_billed_usd,
         )
+
+    def _possibly_billed(self, run_id: str, ledger: Ledger) -> list[JournalRow]:
+        """Journaled calls of ``run_id`` that no ledger holds, left by a dead process."""
+        holder = self.store.runs.leases.holder(run_id)
+        return possibly_billed(
+            self.store.reservations.for_run(run_id),
+            ledger.reservations,
+            lambda row: journal_owner_alive(row, holder),
+        )
+
+    def _forget_recorded(self, graph: CompiledGraph, run_id: str) -> None:
+        """Drop journal rows the run's ledger now holds: the ledger is their record."""
+        values = graph.get_state(_config(run_id)).values or {}
+        recorded = Ledger.from_json(values.get("ledger", [])).reservations
+        rows = self.store.reservations.for_run(run_id)
+        self.store.reservations.forget(r.id for r in rows if r.id in recorded)
 
     def _check_prices(self, options: RunOptions) -> PriceTable:
         """The run's price table; an unpriced model fails here, before any call is paid."""
@@ -296,14 +327,8 @@ class Engine:
         payload: Any = None
         if not snapshot.next:
             payload = restart_command(snapshot.values or {}, max_cost)  # type: ignore[arg-type]
-        elif max_cost is not None:  # interrupted mid-step: change the budget, then continue
-            try:
-                graph.update_state(_config(run_id), {"budget_usd": str(max_cost)})
-            except InvalidUpdateError as exc:
-                raise ReviewError(
-                    f"run {run_id} has several steps in flight, so its budget cannot change "
-                    f"now: `featureline resume {run_id}` first, then raise it when it stops"
-                ) from exc
+        elif max_cost is not None:  # stopped mid-superstep: continue it under the new budget
+            payload = continue_command(_task_writes(self.store, run_id, snapshot), max_cost)
         if max_cost is not None:
             get_logger(run_id=run_id).info("run.budget", max_cost_usd=str(max_cost))
         return self._execute(run_id, payload, on_event)
@@ -549,8 +574,12 @@ class Engine:
         on_event: ProgressCallback | None,
     ) -> RunView:
         graph = self._compile(options)
-        context = self._context(options, sandbox, prices)
+        values = graph.get_state(_config(run_id)).values or {}
+        lost = self._possibly_billed(run_id, Ledger.from_json(values.get("ledger", [])))
+        context = self._context(options, sandbox, prices, possibly_billed_usd(lost))
         log = get_logger(run_id=run_id)
+        if lost:
+            log.warning("run.possibly_billed", calls=len(lost), usd=str(possibly_billed_usd(lost)))
         self.store.runs.set_status(run_id, "running", pid=os.getpid())
         log.info("run.executing", provider=self.specialist.name, pipeline=options.spec.name)
         try:
@@ -576,6 +605,11 @@ class Engine:
         except BaseException:
             self.store.runs.set_status(run_id, "stopped")
             raise
+        finally:
+            try:
+                self._forget_recorded(graph, run_id)
+            except Exception as exc:  # must not mask how the run ended; rows stay, counted
+                log.warning("run.journal_not_pruned", error=str(exc))
         view = self.view(run_id)
         self.store.runs.set_status(run_id, view.status)
         log.info("run.paused" if view.status == "waiting" else f"run.{view.status}")
@@ -588,8 +622,6 @@ class Engine:
         options = RunOptions.from_json(info.options)
         graph = self._compile(options)
         snapshot = graph.get_state(_config(run_id))
-        state: RunState = self._resolved(snapshot.values or {})  # type: ignore[arg-type]
-        interrupts = [(i.id, dict(i.value)) for i in snapshot.interrupts]
         # running = a live writer holds the lease (not this engine: it asks when done)
         holder = self.store.runs.leases.holder(run_id)
         alive = holder is not None and holder.token not in self._held and holder.alive()
@@ -598,18 +630,18 @@ class Engine:
             if count_checkpoints
             else 0
         )
-        return build_view(
-            info, options.spec, state, interrupts, bool(snapshot.next), alive, checkpoints
+        return run_view(
+            info,
+            options.spec,
+            dict(snapshot.values or {}),
+            interrupts=[(i.id, dict(i.value)) for i in snapshot.interrupts],
+            has_next=bool(snapshot.next),
+            writer_alive=alive,
+            checkpoints=checkpoints,
+            blobs=self.store.blobs,
+            journal=self.store.reservations.for_run(run_id),
+            holder=holder,
         )
-
-    def _resolved(self, state: RunState) -> RunState:
-        """The state with stored artifacts and evidence filled in, for views."""
-        try:
-            records = with_artifacts(list(state.get("records", [])), self.store.blobs)
-            evidence = evidence_data(list(state.get("evidence", [])), self.store.blobs)
-        except LookupError as exc:
-            raise StoreError(f"a run's artifacts are not readable: {exc}") from exc
-        return {**state, "records": records, "evidence": evidence}
 
     def recheck(
         self, run_id: str, steps: list[str] | None = None, verify: bool = True

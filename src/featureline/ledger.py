@@ -39,6 +39,9 @@ class CallRecord(BaseModel):
         description="a fixed cost instead of pricing the usage: the worst case of a call "
         "whose outcome is unknown",
     )
+    reservation: str | None = Field(
+        default=None, description="the call's row in the store's reservation journal"
+    )
 
 
 class LedgerEntry(BaseModel):
@@ -61,6 +64,9 @@ class LedgerEntry(BaseModel):
     detail: str = ""
     request_id: str | None = None
     at: datetime
+    reservation: str | None = Field(default=None, exclude_if=lambda value: value is None)
+    """The call's row in the reservation journal (featureline.reservations): a journaled
+    call whose id is in the ledger is recorded; absent from entries written without one."""
 
     @property
     def usage(self) -> Usage:
@@ -127,6 +133,7 @@ def price_calls(
             detail=call.detail,
             request_id=call.request_id,
             at=at,
+            reservation=call.reservation,
         )
         for offset, call in enumerate(calls)
     ]
@@ -156,6 +163,11 @@ class Ledger(BaseModel):
     @property
     def total_cost(self) -> Decimal:
         return sum((e.cost_usd for e in self.entries), Decimal(0))
+
+    @property
+    def reservations(self) -> set[str]:
+        """The journal ids of the calls this ledger records."""
+        return {e.reservation for e in self.entries if e.reservation is not None}
 
     def by_step(self) -> dict[str, Totals]:
         return self._group(lambda e: e.step)

@@ -2,15 +2,18 @@
 
 Run ids and step names are bound per call site (``logger.bind``) so every line of a run
 carries them, also from the worker threads LangGraph uses for parallel steps.
+
+structlog (and the rich tracebacks it loads) is imported on the first log call, not at
+start-up: the CLI states its preference with :func:`prefer_logging`, and a reading command
+that logs nothing never pays for it.
 """
 
 from __future__ import annotations
 
-import logging
 import sys
 from typing import Any, TextIO
 
-import structlog
+_preferred: tuple[bool, str] | None = None
 
 
 class _CurrentStderr:
@@ -28,6 +31,12 @@ def configure_logging(
     *, json_lines: bool = False, level: str = "INFO", stream: TextIO | None = None
 ) -> None:
     """Configure structlog once per process; logs go to stderr so stdout stays for results."""
+    import logging
+
+    import structlog
+
+    global _preferred
+    _preferred = None
     processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
@@ -46,12 +55,24 @@ def configure_logging(
     )
 
 
+def prefer_logging(*, json_lines: bool = False, level: str = "INFO") -> None:
+    """How to log once something logs: :func:`configure_logging` with these arguments, on
+    the first :func:`get_logger` call (the last preference wins)."""
+    global _preferred
+    _preferred = (json_lines, level)
+
+
 def get_logger(**bound: Any) -> Any:
     """Return a logger with the given fields bound (e.g. ``run_id``, ``step``).
 
     A library must not chatter on its host's stdout: until the application configures
     logging, only warnings and errors are shown, on stderr.
     """
-    if not structlog.is_configured():
+    import structlog
+
+    if _preferred is not None:
+        json_lines, level = _preferred
+        configure_logging(json_lines=json_lines, level=level)
+    elif not structlog.is_configured():
         configure_logging(level="warning")
     return structlog.get_logger("featureline").bind(**bound)

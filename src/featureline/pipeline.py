@@ -6,12 +6,9 @@ from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from featureline.artifacts import ARTIFACT_TYPES
 from featureline.errors import PipelineFileError
-from featureline.safeyaml import YamlLimitError, load_yaml
 
 GatePolicy = Literal["none", "auto", "critic", "human"]
 GATE_POLICIES: tuple[str, ...] = ("none", "auto", "critic", "human")
@@ -107,6 +104,8 @@ def validate_pipeline(data: Any, source: str) -> PipelineSpec:
 
 
 def _check_graph(spec: PipelineSpec, source: str) -> None:
+    from featureline.artifacts import ARTIFACT_TYPES
+
     seen: set[str] = set()
     for step in spec.steps:
         if step.id in seen:
@@ -132,6 +131,10 @@ def _check_graph(spec: PipelineSpec, source: str) -> None:
 
 def load_pipeline(path: Path) -> PipelineSpec:
     """Read and validate a pipeline YAML file."""
+    import yaml  # here, not at import: reading a run's stored spec needs no YAML
+
+    from featureline.safeyaml import YamlLimitError, load_yaml
+
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError as exc:

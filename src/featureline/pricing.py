@@ -17,7 +17,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from featureline.artifacts import Usage
@@ -148,12 +147,16 @@ def _parse_table(raw: Any, source: str) -> PriceTable:
 @lru_cache(maxsize=1)
 def default_prices() -> PriceTable:
     """The table shipped with featureline (read once)."""
+    import yaml  # here: reading a run's ledger needs no price table
+
     text = resources.files("featureline").joinpath(PRICE_TABLE_RESOURCE).read_text("utf-8")
     return _parse_table(yaml.safe_load(text), PRICE_TABLE_RESOURCE)
 
 
 def load_prices(override: Path | None = None) -> PriceTable:
     """The shipped table, with the entries of ``override`` (a YAML file) replacing its own."""
+    import yaml
+
     base = default_prices()
     if override is None:
         return base

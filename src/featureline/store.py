@@ -22,6 +22,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from featureline.artifact_store import ArtifactStore
 from featureline.errors import StoreError
 from featureline.paths import DEFAULT_STORE_PATH
+from featureline.reservations import SqlReservations
 from featureline.review_claims import ReviewClaims
 from featureline.runindex import SqlRunIndex
 
@@ -35,6 +36,8 @@ class Store:
     runs: SqlRunIndex
     blobs: ArtifactStore
     claims: ReviewClaims
+    reservations: SqlReservations
+    """The reservation journal: calls reserved before they are sent (featureline.budget)."""
 
 
 def resolve_store_url(url: str | None) -> str:
@@ -148,6 +151,9 @@ def _open_sqlite(url: str) -> Iterator[Store]:
             runs.setup()
             blobs_connection = sqlite3.connect(path, check_same_thread=False, timeout=30)
             blobs, claims = _blob_tables(blobs_connection, "?", "BLOB", sqlite3.IntegrityError)
+            journal_connection = sqlite3.connect(path, check_same_thread=False, timeout=30)
+            journal = SqlReservations(journal_connection, "?")
+            journal.setup()
         except sqlite3.Error as exc:
             if _read_only(path):
                 raise StoreError(
@@ -158,13 +164,21 @@ def _open_sqlite(url: str) -> Iterator[Store]:
                 f"store {path} is not a readable featureline store: it {sqlite_problem(exc)}"
             ) from exc
         try:
-            yield Store(url=url, checkpointer=saver, runs=runs, blobs=blobs, claims=claims)
+            yield Store(
+                url=url,
+                checkpointer=saver,
+                runs=runs,
+                blobs=blobs,
+                claims=claims,
+                reservations=journal,
+            )
         except sqlite3.Error as exc:
             raise StoreError(f"store {path} {sqlite_problem(exc)}") from exc
         finally:
             runs.leases.close()
             index_connection.close()
             blobs_connection.close()
+            journal_connection.close()
     finally:
         connection.close()
 
@@ -195,7 +209,16 @@ def _open_postgres(url: str) -> Iterator[Store]:
             raise StoreError(f"PostgreSQL store {where} {postgres_problem(exc)}") from exc
         try:
             blobs, claims = _blob_tables(blobs_connection, "%s", "BYTEA", psycopg.IntegrityError)
-            yield Store(url=url, checkpointer=saver, runs=runs, blobs=blobs, claims=claims)
+            journal = SqlReservations(blobs_connection, "%s")
+            journal.setup()
+            yield Store(
+                url=url,
+                checkpointer=saver,
+                runs=runs,
+                blobs=blobs,
+                claims=claims,
+                reservations=journal,
+            )
         except psycopg.Error as exc:
             raise StoreError(f"PostgreSQL store {where} {postgres_problem(exc)}") from exc
         finally:

@@ -1,5 +1,6 @@
 """Read-only views of a run, built from its checkpointed state: what `status`, `show`,
-`history` and `export` display. Pure functions of the state, no I/O."""
+`history` and `export` display. Pure functions of the state, no I/O. The artifact models
+load only when an artifact is read (``show``), not for a status."""
 
 from __future__ import annotations
 
@@ -7,20 +8,12 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from featureline.artifacts import (
-    ARTIFACT_TYPES,
-    Artifact,
-    ArtifactRecord,
-    PerformanceArtifact,
-    TestingArtifact,
-    Usage,
-)
-from featureline.artifacts.performance import LoadResult, NfrVerdict
-from featureline.artifacts.testing import ExecutionReport
+from featureline.artifacts import Artifact, ArtifactRecord, Usage
 from featureline.checks import Finding
 from featureline.gates import ReviewRecord
 from featureline.ledger import Ledger
 from featureline.pipeline import PipelineSpec
+from featureline.reservations import JournalRow
 from featureline.runindex import RunInfo, RunStatus
 from featureline.state import RunState, StepStatus
 
@@ -89,6 +82,8 @@ class StepView:
         record = self.approved or self.latest
         if record is None:
             return None
+        from featureline.artifacts import ARTIFACT_TYPES
+
         try:
             artifact = ARTIFACT_TYPES[self.kind].model_validate(record.artifact)
         except ValueError:
@@ -105,6 +100,9 @@ class RunView:
     checkpoints: int = 0
     ledger: Ledger = field(default_factory=Ledger)
     budget_usd: Decimal | None = None
+    possibly_billed: list[JournalRow] = field(default_factory=list)
+    """Calls a killed process sent that no ledger holds (featureline.reservations): maybe
+    billed, counted at their worst case (or their price, when the answer had arrived)."""
 
     @property
     def cost_usd(self) -> Decimal:
@@ -132,6 +130,10 @@ class RunView:
 def with_evidence(artifact: Artifact, evidence: dict[str, Any]) -> Artifact:
     """Fill measured facts into the artifact: a test report replaces the producer's claim;
     load results and measured verdicts replace 'not measured' ones."""
+    from featureline.artifacts import PerformanceArtifact, TestingArtifact
+    from featureline.artifacts.performance import LoadResult, NfrVerdict
+    from featureline.artifacts.testing import ExecutionReport
+
     if isinstance(artifact, TestingArtifact) and "execution" in evidence:
         report = ExecutionReport.model_validate(evidence["execution"])
         return artifact.model_copy(update={"execution": report})

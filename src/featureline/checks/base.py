@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 
-from featureline.artifacts import Artifact
-from featureline.request import FeatureRequest
+if TYPE_CHECKING:
+    from featureline.artifacts import Artifact
+    from featureline.request import FeatureRequest
 
 Severity = Literal["error", "warning", "info"]
 

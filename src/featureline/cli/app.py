@@ -85,11 +85,19 @@ COMMANDS: dict[str, tuple[str, str]] = {
 """Command -> (module under featureline.cli, one-line help), in the order help lists them."""
 
 
-def load_commands(module: str) -> dict[str, Any]:
-    """The click commands one command module registers (imports the module)."""
+def load_commands(module: str, only: str | None = None) -> dict[str, Any]:
+    """The click commands one command module registers (imports the module); with
+    ``only``, just that one (typer reads every command's signature when it builds one)."""
     imported = importlib.import_module(f"featureline.cli.{module}")
     sub = typer.Typer()
     imported.register(sub)
+    if only is not None:
+        sub.registered_commands = [
+            info
+            for info in sub.registered_commands
+            if (info.name or typer.main.get_command_name(getattr(info.callback, "__name__", "")))
+            == only
+        ]
     group = typer.main.get_group(sub)
     return dict(group.commands)
 
@@ -110,9 +118,12 @@ class FeaturelineGroup(TyperGroup):
         module, short_help = entry
         if self._listing:  # the group's --help: one line each, nothing imported
             return TyperCommand(cmd_name, help=short_help, short_help=short_help)
-        return load_commands(module).get(cmd_name)
+        return load_commands(module, only=cmd_name).get(cmd_name)
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
+        from featureline.cli.richhelp import load_rich_help
+
+        load_rich_help()
         self._listing = True
         try:
             super().format_help(ctx, formatter)
@@ -193,10 +204,10 @@ def main_options(
         ),
     ] = False,
 ) -> None:
-    from featureline.logging import configure_logging
+    from featureline.logging import prefer_logging
 
     level = "debug" if debug else ("info" if verbose or log_json else "warning")
-    configure_logging(json_lines=log_json, level=level)
+    prefer_logging(json_lines=log_json, level=level)
     ctx.obj = CliState(store=store, debug=debug)
 
 

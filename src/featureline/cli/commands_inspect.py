@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -48,6 +49,22 @@ def _workspace(ctx: typer.Context, run_id: str | None = None) -> Workspace:
     return Workspace(make_specialist("builtin"), store=state.store)
 
 
+def _view(ctx: typer.Context, run_id: str, *, count_checkpoints: bool = False) -> RunView:
+    """The run's view: read straight from a SQLite store when it can be (no LangGraph, no
+    graph compiled), else through the engine; both assemble it the same way."""
+    from featureline.cli.readonly import store_is_missing
+
+    state: CliState = ctx.obj
+    if store_is_missing(state.store):
+        raise UnknownRunError(run_id)
+    from featureline.readpath import read_view
+
+    view = read_view(state.store, run_id, count=count_checkpoints)
+    if view is not None:
+        return view
+    return _workspace(ctx, run_id).status(run_id, count_checkpoints=count_checkpoints)
+
+
 def _styled(status: str) -> Text:
     return styled(status, STATUS_STYLE.get(status, ""))
 
@@ -60,14 +77,21 @@ def list_runs(ctx: typer.Context) -> None:
     if store_is_missing(state.store):
         state.console.print("no runs yet: start one with `featureline run REQUEST`")
         return
-    from featureline.store import open_store
+    from featureline.readpath import read_runs
 
-    with open_store(state.store) as store:  # one connection; no graph compiled per run
-        runs = store.runs.list()
-        if not runs:
-            state.console.print("no runs yet: start one with `featureline run REQUEST`")
-            return
-        spend = {info.run_id: _spend(store.checkpointer, info.run_id) for info in runs}
+    read = read_runs(state.store)
+    if read is not None:
+        runs = [info for info, _ in read]
+        spend = {info.run_id: _spend_cells(spent) for info, spent in read}
+    else:
+        from featureline.store import open_store
+
+        with open_store(state.store) as store:  # one connection; no graph compiled per run
+            runs = store.runs.list()
+            spend = {info.run_id: _spend(store.checkpointer, info.run_id) for info in runs}
+    if not runs:
+        state.console.print("no runs yet: start one with `featureline run REQUEST`")
+        return
     table = Table(show_edge=False)
     for column in (
         "run",
@@ -111,7 +135,14 @@ def _spend(checkpointer: Any, run_id: str) -> tuple[str, str]:
 
     try:
         spent = run_spend(checkpointer, run_id)
-    except (FeaturelineError, ValueError, KeyError, TypeError):
+    except (FeaturelineError, ValueError, KeyError, TypeError) as exc:
+        return _spend_cells(exc)
+    return _spend_cells(spent)
+
+
+def _spend_cells(spent: tuple[int, Decimal] | Exception | None) -> tuple[str, str]:
+    """The runs table's tokens and cost cells: blank when the spend could not be read."""
+    if isinstance(spent, Exception):
         return "", ""
     if spent is None:
         return "0", "$0.0000"
@@ -151,7 +182,7 @@ def _steps_table(view: RunView) -> Table:
 def status(ctx: typer.Context, run_id: Annotated[str, typer.Argument(help="The run.")]) -> None:
     """Where a run stands: each step's status, and what waits for you."""
     state: CliState = ctx.obj
-    view = _workspace(ctx, run_id).status(run_id, count_checkpoints=True)
+    view = _view(ctx, run_id, count_checkpoints=True)
     console = state.console
     console.print(
         line(
@@ -166,6 +197,8 @@ def status(ctx: typer.Context, run_id: Annotated[str, typer.Argument(help="The r
     console.print(_steps_table(view))
     if view.ledger.entries or view.budget_usd is not None:
         console.print(_spend_line(view))
+    for text in _possibly_billed_lines(view):
+        console.print(text, markup=False, highlight=False)
     for step in view.stopped_steps:
         console.print(f"{step.status} at {step.id}: {step.error}")
     for pending in view.pending:
@@ -174,6 +207,46 @@ def status(ctx: typer.Context, run_id: Annotated[str, typer.Argument(help="The r
         )
     if view.status == "stopped":
         console.print(f"continue with: featureline resume {run_id}")
+
+
+def _possibly_billed_lines(view: RunView) -> list[str]:
+    """The calls a killed process sent that no ledger holds: maybe billed, so counted."""
+    from featureline.reservations import possibly_billed_usd
+
+    rows = view.possibly_billed
+    if not rows:
+        return []
+    head = (
+        f"possibly billed: ${possibly_billed_usd(rows):.4f} on {len(rows)} call(s) a killed "
+        "process sent, not in the ledger (worst case unless answered; counted against "
+        "--max-cost on resume)"
+    )
+    return [head, *(f"  {printable(row.describe())}" for row in rows)]
+
+
+def _possibly_billed_json(view: RunView) -> dict[str, Any]:
+    from featureline.reservations import possibly_billed_usd
+
+    rows = view.possibly_billed
+    return {
+        "calls": len(rows),
+        "cost_usd": str(possibly_billed_usd(rows)),
+        "entries": [
+            {
+                "step": row.plan.step,
+                "attempt": row.plan.attempt,
+                "purpose": row.plan.purpose,
+                "model": row.plan.model,
+                "answered": row.answered,
+                "worst_usd": str(row.worst_usd),
+                "cost_usd": str(row.cost_usd),
+                "pid": row.pid,
+                "host": row.host,
+                "at": row.at.isoformat(),
+            }
+            for row in rows
+        ],
+    }
 
 
 def _spend_line(view: RunView) -> str:
@@ -203,7 +276,7 @@ def show(
 ) -> None:
     """Show artifacts with their findings and review history."""
     state: CliState = ctx.obj
-    view = _workspace(ctx, run_id).status(run_id)
+    view = _view(ctx, run_id)
     steps = [_find_step(view, step)] if step else view.steps
     if as_json:
         typer.echo(
@@ -487,30 +560,26 @@ def cost_cmd(
 ) -> None:
     """What a run spent: tokens and cost by step, by model and by outcome."""
     state: CliState = ctx.obj
-    view = _workspace(ctx, run_id).status(run_id)
+    view = _view(ctx, run_id)
     ledger = view.ledger
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "run_id": run_id,
-                    "budget_usd": str(view.budget_usd) if view.budget_usd is not None else None,
-                    "total": ledger.total().model_dump(mode="json"),
-                    "by_step": {k: v.model_dump(mode="json") for k, v in ledger.by_step().items()},
-                    "by_model": {
-                        k: v.model_dump(mode="json") for k, v in ledger.by_model().items()
-                    },
-                    "by_outcome": {
-                        k: v.model_dump(mode="json") for k, v in ledger.by_outcome().items()
-                    },
-                    "entries": [e.model_dump(mode="json") for e in ledger.entries],
-                },
-                indent=2,
-            )
-        )
+        report: dict[str, Any] = {
+            "run_id": run_id,
+            "budget_usd": str(view.budget_usd) if view.budget_usd is not None else None,
+            "total": ledger.total().model_dump(mode="json"),
+            "by_step": {k: v.model_dump(mode="json") for k, v in ledger.by_step().items()},
+            "by_model": {k: v.model_dump(mode="json") for k, v in ledger.by_model().items()},
+            "by_outcome": {k: v.model_dump(mode="json") for k, v in ledger.by_outcome().items()},
+            "entries": [e.model_dump(mode="json", exclude={"reservation"}) for e in ledger.entries],
+        }
+        if view.possibly_billed:
+            report["possibly_billed"] = _possibly_billed_json(view)
+        typer.echo(json.dumps(report, indent=2))
         return
     console = state.console
     console.print(line(f"run {run_id}: {view.info.title!r} — ", _styled(view.status)))
+    for text in _possibly_billed_lines(view):
+        console.print(text, markup=False, highlight=False)
     if not ledger.entries:
         console.print(f"no model calls (provider {view.info.provider})")
         return

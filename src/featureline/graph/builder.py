@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +32,7 @@ from featureline.graph.names import (
     gate_node_name,
     review_node_name,
 )
+from featureline.graph.reopen import BRANCH_PREFIX, TaskWrites, carried_writes
 from featureline.graph.review import ReviewNode
 from featureline.graph.step import StepNode
 from featureline.pipeline import GatePolicy, PipelineSpec, StepSpec
@@ -96,6 +98,22 @@ def restart_command(state: RunState, budget: Decimal | None = None) -> Command[A
     if budget is not None:
         update["budget_usd"] = str(budget)
     return Command(update=update, goto=goto)
+
+
+def continue_command(tasks: Sequence[TaskWrites], budget: Decimal) -> Command[Any]:
+    """The input that continues a run stopped mid-superstep (a crash, a kill) under a new
+    budget. ``update_state`` would leave this graph nothing to run (all routing is
+    ``Command(goto)``), so the budget rides on an input that carries what the finished
+    tasks of that superstep wrote and sends every unfinished one back to its node."""
+    update = carried_writes(tasks)
+    update["budget_usd"] = str(budget)
+    goto: list[str] = []
+    for task in tasks:
+        if not task.finished:
+            goto.append(task.node)
+            continue
+        goto += [c[len(BRANCH_PREFIX) :] for c, _ in task.writes if c.startswith(BRANCH_PREFIX)]
+    return Command(update=update, goto=list(dict.fromkeys(goto)))
 
 
 def build_graph(

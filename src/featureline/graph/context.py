@@ -21,6 +21,7 @@ from langgraph.types import Command
 from featureline.agents import AgentSpec
 from featureline.artifact_store import ArtifactStore
 from featureline.artifacts import ARTIFACT_TYPES, Artifact
+from featureline.budget import ReservationJournal
 from featureline.errors import BudgetExceededError
 from featureline.ledger import CallRecord, Ledger, price_calls
 from featureline.pipeline import PipelineSpec, StepSpec
@@ -44,6 +45,11 @@ class RunContext:
     sandbox: Sandbox | None = None
     prices: PriceTable | None = None
     blobs: ArtifactStore | None = None
+    journal: ReservationJournal | None = None
+    """The store's reservation journal: providers journal each call before sending it."""
+    possibly_billed_usd: Decimal = Decimal(0)
+    """Calls a killed process made for this run that no ledger holds (worst case): they
+    count against the budget like spent money (featureline.reservations)."""
 
 
 _configured_default: RunContext | None = None
@@ -148,8 +154,9 @@ def build_task(
         ),
         model=step.model or ctx.model,
         budget_usd=budget_of(state),  # budget reservation (featureline.budget)
-        spent_usd=Ledger.from_json(state.get("ledger", [])).total_cost,
+        spent_usd=Ledger.from_json(state.get("ledger", [])).total_cost + ctx.possibly_billed_usd,
         prices=ctx.prices,
+        journal=ctx.journal,
     )
 
 
@@ -204,13 +211,18 @@ def stop(
     return Command(update={**(update or {}), "steps": {step.id: stopped}}, goto=END)
 
 
-def over_budget(state: RunState, step: StepSpec, estimate: Decimal) -> BudgetExceededError | None:
+def over_budget(
+    state: RunState, step: StepSpec, estimate: Decimal, ctx: RunContext
+) -> BudgetExceededError | None:
+    """Whether ``estimate`` more would pass the budget, counting what the ledger holds and
+    what a killed process possibly paid (``ctx.possibly_billed_usd``)."""
     budget = budget_of(state)
     ledger = Ledger.from_json(state.get("ledger", []))
-    if not ledger.would_exceed(budget, estimate):
+    if not ledger.would_exceed(budget, estimate + ctx.possibly_billed_usd):
         return None
     assert budget is not None
-    return BudgetExceededError(state["run_id"], step.id, ledger.total_cost, estimate, budget)
+    spent = ledger.total_cost + ctx.possibly_billed_usd
+    return BudgetExceededError(state["run_id"], step.id, spent, estimate, budget)
 
 
 def _try_validate(model: type[Artifact], data: dict[str, Any]) -> Artifact | None:

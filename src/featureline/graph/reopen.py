@@ -77,7 +77,7 @@ def reopen_input(
     if step_id not in spec.step_ids:
         raise ReviewError(f"unknown step {step_id!r}: steps are {', '.join(spec.step_ids)}")
     at = now or datetime.now(UTC)
-    update = _carried_writes(tasks)
+    update = carried_writes(tasks)
     steps: dict[str, StepState] = {**state["steps"], **update.get("steps", {})}
     target = steps[step_id]
     if target["attempts"] == 0:
@@ -156,7 +156,7 @@ def reopen_input(
     return {**update, "steps": changed, "reviews": reviews, "reopens": [reopen]}
 
 
-def _carried_writes(tasks: Sequence[TaskWrites]) -> dict[str, Any]:
+def carried_writes(tasks: Sequence[TaskWrites]) -> dict[str, Any]:
     """What finished tasks of the interrupted superstep wrote, folded into one update with
     the state's reducers (``steps`` merged per key, history lists appended)."""
     update: dict[str, Any] = {}

@@ -64,7 +64,7 @@ class ReviewNode:
             reviewer_name = CRITIC_PREFIX + name
             review = answered.get(reviewer_name)
             if review is None:
-                over = over_budget(state, step, Decimal(0))
+                over = over_budget(state, step, Decimal(0), ctx)
                 if over is not None:
                     log.info("review.over_budget", reviewer=name)
                     update = {"reviews": new_reviews, "ledger": entries}

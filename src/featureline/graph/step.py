@@ -61,7 +61,7 @@ class StepNode:
                 if isinstance(specialist, CostEstimating)
                 else Decimal(0)
             )
-            over = over_budget(state, step, estimate)
+            over = over_budget(state, step, estimate, ctx)
             if over is not None:
                 log.info("step.over_budget", spent=str(over.spent), estimate=str(estimate))
                 return stop(st, step, "over_budget", str(over), "produce")

@@ -52,6 +52,7 @@ from featureline.providers.prompts import (
     build_step_prompt,
     reask_block,
 )
+from featureline.reservations import CallPlan
 from featureline.review import Review
 
 PROVIDER: Final = "anthropic"
@@ -517,7 +518,7 @@ class AnthropicSpecialist:
             for number in range(self.max_validation_retries + 1):
                 last = number == self.max_validation_retries
                 call_max, reservation = self._reserve(
-                    current, schema, model, max_tokens, task, calls
+                    current, schema, model, max_tokens, task, calls, purpose
                 )
                 try:
                     reply = self._call(current, schema, model, call_max, kind)
@@ -537,14 +538,18 @@ class AnthropicSpecialist:
                 except BaseException as exc:  # interrupted mid-flight: it may have been billed
                     calls.append(self._possibly_billed(model, reservation, task, exc, purpose))
                     raise
-                self.budgets.settle(reservation, self._cost(model, reply.usage, task))
+                self.budgets.settle(
+                    reservation,
+                    self._cost(model, reply.usage, task),
+                    billed=_priced(model, reply.usage, task),
+                )
                 value, outcome, reason = _judge(reply, output_type, call_max)
                 if value is not None:
-                    calls.append(self._record(model, reply, "ok", "", purpose))
+                    calls.append(self._record(model, reply, "ok", "", purpose, reservation))
                     return value, tuple(calls)
                 if outcome == "retried_validation" and last:
                     outcome = "error"
-                calls.append(self._record(model, reply, outcome, reason, purpose))
+                calls.append(self._record(model, reply, outcome, reason, purpose, reservation))
                 if last:
                     raise UnusableOutputError(
                         task.step,
@@ -568,6 +573,7 @@ class AnthropicSpecialist:
         max_tokens: int,
         task: StepTask,
         calls: list[CallRecord],
+        purpose: str = "produce",
     ) -> tuple[int, Reservation]:
         """(max_tokens for this call, its reservation): the worst case — every input token
         written to the cache, every output token used — set aside before the call is sent.
@@ -575,11 +581,14 @@ class AnthropicSpecialist:
         ``max_tokens`` that does (at least :data:`MIN_USEFUL_OUTPUT`), else it is refused."""
         input_bound = input_token_bound(prompt, schema)
         table = task.prices or default_prices()
+        plan = CallPlan(task.run_id, task.step, task.attempt, purpose, model)
         if task.budget_usd is None:  # nothing to hold; the worst case is kept for a lost call
             try:
                 price = table.price_for(model)
             except UnknownModelPriceError:
-                return max_tokens, self.budgets.reserve(task.run_id, task.step, Decimal(0))
+                return max_tokens, self.budgets.reserve(
+                    task.run_id, task.step, Decimal(0), task.journal, plan
+                )
         price = table.price_for(model)
         per = Decimal(table.per_tokens)
         input_cost = input_bound * max(price.input, price.cache_write) / per
@@ -601,7 +610,9 @@ class AnthropicSpecialist:
                 )
         worst_case = input_cost + call_max * price.output / per
         try:
-            return call_max, self.budgets.reserve(task.run_id, task.step, worst_case)
+            return call_max, self.budgets.reserve(
+                task.run_id, task.step, worst_case, task.journal, plan
+            )
         except BudgetReservationError as exc:  # a sibling reserved first
             exc.calls = tuple(calls)
             raise
@@ -631,6 +642,7 @@ class AnthropicSpecialist:
             ),
             purpose=purpose,
             cost_usd=reservation.amount,
+            reservation=reservation.journal_id,
         )
 
     def _call(
@@ -692,7 +704,13 @@ class AnthropicSpecialist:
         return _Reply(text, message.stop_reason, usage_of(message), request_id)
 
     def _record(
-        self, model: str, reply: _Reply, outcome: CallOutcome, detail: str, purpose: str
+        self,
+        model: str,
+        reply: _Reply,
+        outcome: CallOutcome,
+        detail: str,
+        purpose: str,
+        reservation: Reservation,
     ) -> CallRecord:
         return CallRecord(
             model=model,
@@ -701,6 +719,7 @@ class AnthropicSpecialist:
             detail=detail[:300],
             purpose=purpose,
             request_id=reply.request_id,
+            reservation=reservation.journal_id,
         )
 
     def _remember(self, key: tuple[str, str, int, str], calls: tuple[CallRecord, ...]) -> None:
@@ -733,6 +752,15 @@ def input_token_bound(prompt: Prompt, schema: dict[str, Any]) -> int:
     size = len(prompt.system.encode()) + sum(len(b.text.encode()) for b in prompt.blocks)
     size += len(json.dumps(schema).encode())
     return size // INPUT_CHARS_PER_TOKEN_BOUND + 64
+
+
+def _priced(model: str, usage: Usage, task: StepTask) -> Decimal | None:
+    """What an answered call cost at the run's prices, for the reservation journal; ``None``
+    for a model without a price (the journal keeps the worst case, which is then 0)."""
+    try:
+        return cost_usd(model, usage, task.prices)
+    except UnknownModelPriceError:
+        return None
 
 
 def _outcome_unknown(exc: anthropic.AnthropicError) -> bool:

@@ -9,6 +9,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from featureline.agents import AgentSpec
 from featureline.artifacts import Artifact, Usage
+from featureline.budget import ReservationJournal
 from featureline.ledger import CallRecord
 from featureline.pricing import PriceTable
 from featureline.request import FeatureRequest
@@ -36,9 +37,13 @@ class StepTask:
     budget_usd: Decimal | None = None
     """The run's ``--max-cost`` (``None``: no budget); providers reserve calls against it."""
     spent_usd: Decimal = Decimal(0)
-    """What the run's ledger held when the task was made (seeds the provider's budget book)."""
+    """What the run's ledger held when the task was made, plus what calls of a killed
+    process possibly cost (featureline.reservations): seeds the provider's budget book."""
     prices: PriceTable | None = None
     """The run's price table (``--prices``), for reservations; ``None``: the shipped one."""
+    journal: ReservationJournal | None = None
+    """Where a provider journals each call's reservation before sending it (the store's
+    featureline.reservations); ``None``: reservations live only in the process."""
 
 
 @dataclass(frozen=True)
