@@ -402,3 +402,24 @@ def test_once_per_parent_without_a_modal_is_one_row_per_owner() -> None:
     assert ("sign_up", ["clinic"], ["owner"]) in rules(req, "unique")
     others = [r.source for r in req.rules if r.kind == "other"]
     assert "Clinics never take more sign-ups than their capacity." in others
+
+
+def test_the_person_of_one_record_is_not_a_role() -> None:
+    """'Only the author may edit or delete a recipe' means the recipe's own author, not a
+    role 'author' every editor must hold (which left no cook able to edit their own recipe);
+    'only the admin' stays a role."""
+    from featureline.providers.builtin.requirements import build_requirements
+    from featureline.request import parse_request
+
+    req = build_requirements(
+        parse_request(
+            "Home bakers publish cakes with a name and a price. "
+            "Only the baker may change or remove a cake."
+        )
+    )
+    assert not [r for r in req.rules if r.kind == "role_required" and "baker" in r.roles]
+    assert any(r.kind == "other" and "remove a cake" in r.source for r in req.rules)
+    admin = build_requirements(
+        parse_request("Members book rooms with a date. Only the admin may delete a room.")
+    )
+    assert any(r.kind == "role_required" and r.roles == ["admin"] for r in admin.rules)

@@ -406,16 +406,31 @@ def _roles(domain: Domain, sentence: str, low: str, named: list[str]) -> None:
     for actor in [a for a in domain.actors if "_" in a]:  # "only panel chairs" -> panel_chair
         low = re.sub(rf"\b{actor.replace('_', ' ')}s?\b", actor, low)
     for m in re.finditer(
-        r"\b(only\s+)?(?:the\s+)?([a-z_]+?)s?\s+(?:alone\s+)?(?:can\s+|may\s+)?(?:also\s+)?"
-        r"([a-z]+)(?:\s+(?:and|or)\s+([a-z]+))?\s+(?:an?\s+|the\s+|new\s+)?([a-z]+(?:\s[a-z]+)?)",
+        r"\b(only\s+)?(?P<the>the\s+)?([a-z_]+?)(?P<many>s?)\s+(?:alone\s+)?(?:can\s+|may\s+)?"
+        r"(?:also\s+)?([a-z]+)(?:\s+(?:and|or)\s+([a-z]+))?\s+(?:an?\s+|the\s+|new\s+)?"
+        r"([a-z]+(?:\s[a-z]+)?)",
         low,
     ):
-        only, role = m.group(1), singular(m.group(2))
+        only, role = m.group(1), singular(m.group(3))
         if role not in domain.actors or not (only or role in PRIVILEGED_ROLES):
             continue
-        words = m.group(5).split()
+        words = m.group(7).split()
         target = domain.resolve("_".join(words)) or domain.resolve(words[0])
-        verbs = [verb_lemma(v) or v for v in (m.group(3), m.group(4)) if v]
+        if m.group("the") and not m.group("many") and role not in PRIVILEGED_ROLES:
+            # 'only the author may edit a recipe': the person of that one record (who made
+            # it), not a role every such user holds; rows changed only by their owner may
+            # already say it, but the builtin does not claim it
+            if target is not None:
+                domain.add_rule(
+                    RuleSpec(
+                        "other",
+                        target,
+                        f"only the {role} of a {target} may {m.group(4)} it",
+                        sentence,
+                    )
+                )
+            continue
+        verbs = [verb_lemma(v) or v for v in (m.group(4), m.group(5)) if v]
         table = {**ROLE_VERBS, **ONLY_ROLE_VERBS} if only else ROLE_VERBS
         ops = [table[v] for v in verbs if v in table]
         if not ops or target is None:
