@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import secrets
 import uuid
@@ -31,6 +32,44 @@ def pytest_configure(config: pytest.Config) -> None:
             f"FEATURELINE_TEST_PG_URL is no longer read: set {PG_URL_ENV} (the tests and the "
             "schema check use the same server)"
         )
+
+
+#: Tests measured at 5 s or more on 2 cores (``pytest --durations``): verified runs in the
+#: sandbox, kill -9 and resume, browsers, process races. They form the ``slow`` tier, which
+#: ``make test`` leaves out (it stays a few minutes) and ``make test-slow`` / CI run.
+SLOW = (
+    "tests/test_generated_services.py::*",
+    "tests/test_ui_browser.py::*",
+    "tests/test_dead_end.py::*",
+    "tests/test_sandbox_escape.py::test_kill_9*",
+    "tests/test_cli_paths.py::test_check_run_*",
+    "tests/test_cli_paths.py::test_output_is_byte_identical*",
+    "tests/test_human_gate.py::test_reject_reruns*",
+    "tests/test_crash_resume.py::test_kill_during_sandbox*",
+    "tests/test_cli_end_to_end.py::test_run_show_export",
+    "tests/test_builtin_service.py::test_generated_tests_pass*",
+    "tests/test_builtin_service.py::test_a_seeded_defect*",
+    "tests/test_gates_disabled.py::*[[]verify.*",
+    "tests/test_verification.py::*",
+    "tests/test_ui_security.py::test_every_step_page*",
+    "tests/test_review_race.py::*",
+    "tests/test_store_conformance.py::test_kill_9*",
+    "tests/test_store_conformance.py::test_review_from_a_second_process*",
+    "tests/test_store_conformance.py::test_under_ci_a_missing_postgresql*",
+    "tests/test_lease.py::test_two_resumes*",
+    "tests/test_lease.py::test_racing_reviews*",
+    "tests/test_fuzz.py::*",
+    "tests/test_anthropic_provider.py::test_slow_answers*",
+    "tests/test_rewind.py::test_a_run_still_executing*",
+    "tests/test_verification_gates.py::*",
+    "tests/test_readpath.py::*",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if any(fnmatch.fnmatchcase(item.nodeid, pattern) for pattern in SLOW):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)
