@@ -130,3 +130,20 @@ def test_kill_during_sandbox_verification_then_resume(tmp_path: Path) -> None:
 def test_nothing_sandboxed_outlives_a_killed_run(tmp_path: Path) -> None:
     _, sandboxed = _kill_during_verification(tmp_path, tmp_path / "crash.sqlite", ("uvicorn",))
     assert _reap(sandboxed) == []
+
+
+def test_a_run_stopped_before_its_first_checkpoint_resumes_from_the_start(
+    tmp_path: Path,
+) -> None:
+    """A worker killed while it still imported and compiled (the run created and held, no
+    checkpoint yet) left a run whose resume failed with LangGraph's EmptyInputError."""
+    from featureline import Pipeline
+    from featureline.engine import RunOptions
+    from featureline.request import parse_request
+
+    pipeline = Pipeline.load(provider="builtin", store=str(tmp_path / "s.sqlite"), verify=False)
+    options = RunOptions(spec=pipeline.spec, agents=pipeline.agents, gates="auto", verify=False)
+    with pipeline._engine() as engine:
+        info = engine.create(parse_request("Users keep notes with a title and a body."), options)
+    view = pipeline.resume(info.run_id)
+    assert view.status == "done", [(s.id, s.status) for s in view.steps]

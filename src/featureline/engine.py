@@ -322,10 +322,15 @@ class Engine:
             raise ReviewError(
                 f"run {run_id} is waiting for review at {steps}: use `featureline review {run_id}`"
             )
-        graph = self._compile(RunOptions.from_json(view.info.options))
+        options = RunOptions.from_json(view.info.options)
+        graph = self._compile(options)
         snapshot = graph.get_state(_config(run_id))
         payload: Any = None
-        if not snapshot.next:
+        if not snapshot.values:  # stopped before its first checkpoint: start it afresh
+            request = FeatureRequest.model_validate(view.info.options["request"])
+            budget = max_cost if max_cost is not None else options.max_cost
+            payload = initial_state(run_id, request, options.spec, budget)
+        elif not snapshot.next:
             payload = restart_command(snapshot.values or {}, max_cost)  # type: ignore[arg-type]
         elif max_cost is not None:  # stopped mid-superstep: continue it under the new budget
             payload = continue_command(_task_writes(self.store, run_id, snapshot), max_cost)
