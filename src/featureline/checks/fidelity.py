@@ -29,7 +29,7 @@ from collections.abc import Iterable
 
 from featureline.artifacts import RequirementsArtifact
 from featureline.checks.base import CheckContext, Finding, check, finding
-from featureline.checks.wording import WORD, content, covers, grounded, lemma, stem, within
+from featureline.checks.wording import WORD, content, covers, grounded, lemma, short, stem, within
 from featureline.language.lexicon import (
     ACTION_VERBS,
     FUNCTION_WORDS,
@@ -53,11 +53,6 @@ HOW_TO_PROCEED = (
     "give front-matter hints (entities: {recipe: {fields: {title: string}}}), or run with "
     "--provider anthropic"
 )
-
-
-def _short(text: str, limit: int = 90) -> str:
-    one = " ".join(text.split())
-    return one if len(one) <= limit else one[: limit - 1] + "\u2026"
 
 
 def _citations(req: RequirementsArtifact) -> list[str]:
@@ -96,7 +91,7 @@ def every_sentence_cited(artifact: RequirementsArtifact, context: CheckContext) 
             finding(
                 "fidelity.sentences",
                 f"request sentence {n}",
-                f"\u201c{_short(sentence)}\u201d is cited by no requirement, target, rule, open "
+                f"\u201c{short(sentence)}\u201d is cited by no requirement, target, rule, open "
                 "question or out-of-scope entry",
             )
         )
@@ -135,7 +130,7 @@ def elements_grounded(artifact: RequirementsArtifact, context: CheckContext) -> 
                 f"entities.{ent.name}",
                 f"entity {ent.name!r} is not grounded in the request"
                 + (
-                    f" (its source \u201c{_short(ent.source, 60)}\u201d is not there)"
+                    f" (its source \u201c{short(ent.source, 60)}\u201d is not there)"
                     if ent.source
                     else ""
                 )
@@ -153,7 +148,7 @@ def elements_grounded(artifact: RequirementsArtifact, context: CheckContext) -> 
             continue
         out.append(
             finding(
-                name, where, f"cites \u201c{_short(source, 60)}\u201d, which is not in the request"
+                name, where, f"cites \u201c{short(source, 60)}\u201d, which is not in the request"
             )
         )
     return out + _invented_values(artifact, words, stems)
@@ -284,7 +279,7 @@ def acted_on_nouns_modelled(artifact: RequirementsArtifact, context: CheckContex
                 finding(
                     "fidelity.nouns",
                     f"request sentence {n}",
-                    f"\u201c{_short(sentence, 70)}\u201d acts on \u201c{phrase}\u201d, which is "
+                    f"\u201c{short(sentence, 70)}\u201d acts on \u201c{phrase}\u201d, which is "
                     "neither an entity, a field nor a role: model it or defer the requirement",
                 )
             )
@@ -530,7 +525,7 @@ def rule_phrases_are_rules(artifact: RequirementsArtifact, context: CheckContext
                 finding(
                     "fidelity.rules",
                     f"request sentence {n}",
-                    f"\u201c{_short(sentence, 70)}\u201d states {what}, but no rule of kind "
+                    f"\u201c{short(sentence, 70)}\u201d states {what}, but no rule of kind "
                     f"{' or '.join(sorted(kinds))} (or 'other', deferred) cites it",
                 )
             )

@@ -20,7 +20,7 @@ from featureline.artifacts import RequirementsArtifact
 from featureline.artifacts.requirements import FunctionalRequirement
 from featureline.checks.actions import ORDERING, Action, clauses, operation_of, read_action
 from featureline.checks.base import CheckContext, Finding, check, finding
-from featureline.checks.wording import content, covers, lemma, stem, within
+from featureline.checks.wording import content, covers, lemma, short, stem, within
 from featureline.language.lexicon import NOMINALISATIONS, is_person, verb_lemma
 from featureline.language.phrases import tokens
 from featureline.language.sentences import sentences
@@ -80,11 +80,6 @@ def _bare_person(qualifier: str, entities: set[str]) -> bool:
     """'per owner', 'by member': the signed-in user, not a field a requirement must name
     ('by number of players' is a field; 'by patient' is one where patients are records)."""
     return "_" not in qualifier and is_person(qualifier) and qualifier not in entities
-
-
-def _short(text: str, limit: int = 70) -> str:
-    one = " ".join(text.split())
-    return one if len(one) <= limit else one[: limit - 1] + "\u2026"
 
 
 def cited_text(source: str, request: list[str]) -> str:
@@ -192,7 +187,7 @@ def _dropped_qualifiers(
                 finding(
                     "fidelity.support",
                     f"request sentence {n}",
-                    f"\u201c{_short(sentence)}\u201d asks to {asked.operation} by "
+                    f"\u201c{short(sentence, 70)}\u201d asks to {asked.operation} by "
                     f"{', '.join(dropped)}, but no planned requirement citing it does ({titles}): "
                     "plan the filter or defer it",
                 )

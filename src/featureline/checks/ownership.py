@@ -26,7 +26,7 @@ from typing import Literal
 from featureline.artifacts import RequirementsArtifact
 from featureline.artifacts.requirements import Entity, Rule
 from featureline.checks.base import CheckContext, Finding, check, finding
-from featureline.checks.wording import WORD, covers, lemma
+from featureline.checks.wording import WORD, covers, lemma, short
 from featureline.language.sentences import sentences
 
 OWN = re.compile(r"\b(?:their|his|her|its|my|your|our)\s+own\b", re.IGNORECASE)
@@ -239,18 +239,13 @@ def _acted_on(artifact: RequirementsArtifact, sentence: str) -> bool:
     return any(covers(c, sentence) and covers(sentence, c) for c in cites)
 
 
-def _short(text: str, limit: int = 90) -> str:
-    one = " ".join(text.split())
-    return one if len(one) <= limit else one[: limit - 1] + "\u2026"
-
-
 @check("requirements", "fidelity.ownership")
 def access_as_asked(artifact: RequirementsArtifact, context: CheckContext) -> list[Finding]:
     return [
         finding(
             "fidelity.ownership",
             f"entity {gap.claim.entity.name}",
-            f"\u201c{_short(gap.claim.sentence)}\u201d: {gap.problem}; or defer what cites "
+            f"\u201c{short(gap.claim.sentence)}\u201d: {gap.problem}; or defer what cites "
             "the sentence",
         )
         for gap in access_gaps(context.request.text, artifact.entities, artifact.rules)

@@ -68,3 +68,9 @@ def grounded(text: str, request_lemmas: set[str], request_stems: set[str]) -> bo
         return True  # no content word: it claims nothing that could be missing
     found = sum(1 for w in words if w in request_lemmas or stem(w) in request_stems)
     return found >= 0.6 * len(words)
+
+
+def short(text: str, limit: int = 90) -> str:
+    """A one-line quote of ``text`` for a finding, cut with an ellipsis at ``limit``."""
+    one = " ".join(text.split())
+    return one if len(one) <= limit else one[: limit - 1] + "\u2026"
